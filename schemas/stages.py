@@ -1,0 +1,42 @@
+"""What one stage hands the next over the queue: raw → cleaned → record."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.article import Source
+from schemas.record import PublishedAtOrigin, Record, RemovedSpan
+
+
+class CleanedArticle(BaseModel):
+    """Output of the `clean` stage and message of the `extract` task."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    article_id: str = Field(pattern=r"^[0-9a-f]{64}$")
+    run_id: str | None = None
+    source: Source
+    sinks: list[str] | None = None
+    title: str | None = None
+    published_at: date | datetime | None = None
+    published_at_origin: PublishedAtOrigin | None = None
+    outlet: str | None = None
+    dateline: str | None = None
+    byline: str | None = None
+    language: str | None = None
+    text: str
+    captions: list[str] = Field(default_factory=list)
+    removed: list[RemovedSpan] = Field(default_factory=list)
+    clean_ms: float = 0.0
+
+
+class PublishMessage(BaseModel):
+    """Message of the `publish` task: the finished record and where it goes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    record: Record
+    run_id: str | None = None
+    sinks: list[str] | None = None
