@@ -55,14 +55,18 @@ def enqueue_files(
             duplicates += result.status == "duplicate"
             failed += result.status == "failed"
             progress.update(
-                task, advance=1,
+                task,
+                advance=1,
                 detail=f"queued {queued}, duplicates {duplicates}, rejected {failed}",
             )
     enqueuer.finish()
 
 
 def wait_for_run(
-    enqueuer: Enqueuer, console: Console, *, poll_seconds: float = 0.25,
+    enqueuer: Enqueuer,
+    console: Console,
+    *,
+    poll_seconds: float = 0.25,
     timeout_seconds: float | None = None,
 ) -> RunCounts:
     """Block until every queued article of the run is published or dead-lettered."""
@@ -73,7 +77,9 @@ def wait_for_run(
         while True:
             counts = enqueuer.ledger.run(enqueuer.run_id)
             progress.update(
-                task, completed=counts.settled, total=counts.queued,
+                task,
+                completed=counts.settled,
+                total=counts.queued,
                 detail=f"published {counts.published}, failed {counts.failed}",
             )
             if counts.drained:

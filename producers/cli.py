@@ -25,19 +25,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     backfill = sub.add_parser("backfill", help="queue files, folders (recursive) and globs")
     backfill.add_argument("paths", nargs="+", metavar="PATH")
-    backfill.add_argument("--sink", action="append", default=None, metavar="URL",
-                          help="sink URL for these articles (repeatable); default NEWSFLOW_SINKS")
-    backfill.add_argument("--wait", action="store_true",
-                          help="wait until every article is published or dead-lettered")
-    backfill.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                          help="with --wait: give up after this long (exit 3)")
-    backfill.add_argument("--force", action="store_true",
-                          help="process articles again even if already processed")
+    backfill.add_argument(
+        "--sink",
+        action="append",
+        default=None,
+        metavar="URL",
+        help="sink URL for these articles (repeatable); default NEWSFLOW_SINKS",
+    )
+    backfill.add_argument(
+        "--wait", action="store_true", help="wait until every article is published or dead-lettered"
+    )
+    backfill.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="with --wait: give up after this long (exit 3)",
+    )
+    backfill.add_argument(
+        "--force", action="store_true", help="process articles again even if already processed"
+    )
 
-    sub.add_parser("worker", help="start a Celery worker (see `newsflow worker --help`)",
-                   add_help=False)
-    sub.add_parser("process", help="run the pipeline in-process, no broker "
-                   "(see `newsflow process --help`)", add_help=False)
+    sub.add_parser(
+        "worker", help="start a Celery worker (see `newsflow worker --help`)", add_help=False
+    )
+    sub.add_parser(
+        "process",
+        help="run the pipeline in-process, no broker (see `newsflow process --help`)",
+        add_help=False,
+    )
     return parser
 
 
@@ -64,17 +80,25 @@ def _backfill(args: argparse.Namespace) -> int:
     from schemas.settings import get_settings
 
     settings = get_settings()
-    configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level,
-                      settings.log_format)
+    configure_logging(
+        "WARNING" if settings.log_level == "INFO" else settings.log_level, settings.log_format
+    )
     console = Console(stderr=True)
     enqueuer = Enqueuer(settings, new_run_id("backfill"))
     try:
-        enqueue_files(enqueuer, iter_article_files(args.paths), sinks=args.sink,
-                      force=args.force, console=console)
+        enqueue_files(
+            enqueuer,
+            iter_article_files(args.paths),
+            sinks=args.sink,
+            force=args.force,
+            console=console,
+        )
         counts = enqueuer.ledger.run(enqueuer.run_id)
         if not args.wait:
-            print(f"run {enqueuer.run_id}: queued {counts.queued}, "
-                  f"duplicates {counts.duplicates}, rejected {counts.failed}")
+            print(
+                f"run {enqueuer.run_id}: queued {counts.queued}, "
+                f"duplicates {counts.duplicates}, rejected {counts.failed}"
+            )
             return 0
         counts = wait_for_run(enqueuer, console, timeout_seconds=args.timeout)
     except FileNotFoundError as exc:

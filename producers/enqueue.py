@@ -94,18 +94,23 @@ class Enqueuer:
         except InvalidArticle as exc:
             with map_redis_errors("dead-lettering"):
                 self.ledger.dead_letter(
-                    article_id=article_id, run_id=self.run_id, stage="enqueue",
-                    reason=exc.reason, error=exc.message,
+                    article_id=article_id,
+                    run_id=self.run_id,
+                    stage="enqueue",
+                    reason=exc.reason,
+                    error=exc.message,
                     payload={"source": source.model_dump(mode="json")},
                 )
-            log.warning("article_rejected", article_id=article_id, reason=exc.reason,
-                        error=exc.message)
+            log.warning(
+                "article_rejected", article_id=article_id, reason=exc.reason, error=exc.message
+            )
             return SubmitResult(article_id, "failed", exc.message)
         message = self._message(raw, article_id, source, metadata, content_type, sinks, force)
         try:
             with map_redis_errors("sending the clean task"):
                 self.celery.send_task(
-                    names.TASK_CLEAN, args=[message.model_dump(mode="json")],
+                    names.TASK_CLEAN,
+                    args=[message.model_dump(mode="json")],
                     queue=names.QUEUE_CLEAN,
                 )
         except Exception:

@@ -20,22 +20,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="start a Celery worker on one or more stage queues")
     worker.add_argument(
-        "--queues", "-Q", default=",".join(names.ALL_QUEUES),
+        "--queues",
+        "-Q",
+        default=",".join(names.ALL_QUEUES),
         help="comma-separated stage queues (default: all three: clean,extract,publish)",
     )
-    worker.add_argument("--concurrency", "-c", type=int, default=None,
-                        help="worker processes (default: number of cores)")
-    worker.add_argument("--sink", action="append", default=None, metavar="URL",
-                        help="default sink URL (repeatable); overrides NEWSFLOW_SINKS")
-    worker.add_argument("--hostname", "-n", default=None,
-                        help="node name (default: newsflow-<queues>@<host>)")
+    worker.add_argument(
+        "--concurrency",
+        "-c",
+        type=int,
+        default=None,
+        help="worker processes (default: number of cores)",
+    )
+    worker.add_argument(
+        "--sink",
+        action="append",
+        default=None,
+        metavar="URL",
+        help="default sink URL (repeatable); overrides NEWSFLOW_SINKS",
+    )
+    worker.add_argument(
+        "--hostname", "-n", default=None, help="node name (default: newsflow-<queues>@<host>)"
+    )
     worker.add_argument("--loglevel", "-l", default=None, help="log level (NEWSFLOW_LOG_LEVEL)")
 
     process = sub.add_parser("process", help="run the pipeline in this process, no broker")
     process.add_argument("paths", nargs="+", help="files, folders (recursive) or globs")
     process.add_argument("--out", required=True, metavar="FILE.jsonl", help="JSON Lines output")
-    process.add_argument("--sink", action="append", default=[], metavar="URL",
-                         help="extra sink URL (repeatable)")
+    process.add_argument(
+        "--sink", action="append", default=[], metavar="URL", help="extra sink URL (repeatable)"
+    )
     return parser
 
 
@@ -51,8 +65,11 @@ def _worker(args: argparse.Namespace) -> int:
     queues = [q.strip() for q in args.queues.split(",") if q.strip()]
     unknown = sorted(set(queues) - set(names.ALL_QUEUES))
     if unknown:
-        print(f"newsflow worker: unknown queue(s) {', '.join(unknown)}; "
-              f"choose from {', '.join(names.ALL_QUEUES)}", file=sys.stderr)
+        print(
+            f"newsflow worker: unknown queue(s) {', '.join(unknown)}; "
+            f"choose from {', '.join(names.ALL_QUEUES)}",
+            file=sys.stderr,
+        )
         return 2
     if args.sink:
         os.environ["NEWSFLOW_SINKS"] = ",".join(args.sink)
@@ -68,10 +85,14 @@ def _worker(args: argparse.Namespace) -> int:
 
     argv = [
         "worker",
-        "--queues", ",".join(queues),
-        "--hostname", args.hostname or f"newsflow-{'-'.join(queues)}@%h",
-        "--loglevel", settings.log_level,
-        "--pool", "prefork",
+        "--queues",
+        ",".join(queues),
+        "--hostname",
+        args.hostname or f"newsflow-{'-'.join(queues)}@%h",
+        "--loglevel",
+        settings.log_level,
+        "--pool",
+        "prefork",
     ]
     if args.concurrency:
         argv += ["--concurrency", str(args.concurrency)]

@@ -52,8 +52,9 @@ def raw_article_for_file(path: Path, data: bytes, kind: SourceKind) -> RawArticl
     )
 
 
-def process_one(raw: RawArticle, body: bytes, model: LoadedModel, options: CleanOptions,
-                sinks: list[Sink]) -> Record:
+def process_one(
+    raw: RawArticle, body: bytes, model: LoadedModel, options: CleanOptions, sinks: list[Sink]
+) -> Record:
     """Run all three stages on one article."""
     cleaned = pipeline.clean_stage(raw, body, options)
     record = pipeline.extract_stage(cleaned, model)

@@ -35,7 +35,11 @@ class PipelineTask(Task):  # type: ignore[misc]
     """Base task: whatever ends a task without success is dead-lettered, never dropped."""
 
     def on_failure(
-        self, exc: BaseException, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+        self,
+        exc: BaseException,
+        task_id: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
         einfo: Any,
     ) -> None:
         message = args[0] if args and isinstance(args[0], dict) else {}
@@ -108,8 +112,11 @@ def publish(self: Task, message: dict[str, Any]) -> None:
         final = pipeline.publish_stage(record, state.sinks_for(parsed.sinks), started)
         with map_redis_errors("recording the article as published"):
             state.ledger().finish(record.article_id, parsed.run_id, "published", stage="publish")
-        log.info("article_published", sinks=len(parsed.sinks or get_settings().sinks),
-                 ms=final.pipeline.timings_ms.publish)
+        log.info(
+            "article_published",
+            sinks=len(parsed.sinks or get_settings().sinks),
+            ms=final.pipeline.timings_ms.publish,
+        )
 
 
 def _parse(model: type[M], message: Any) -> M:

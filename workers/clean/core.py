@@ -90,8 +90,9 @@ def _clean_text(decoded: str, encoding: str) -> Cleaned:
             kept.append(line)
         else:
             removed.append(
-                RemovedSpan(kind=kind, text=decoded[line.start : line.end], start=line.start,
-                            end=line.end)
+                RemovedSpan(
+                    kind=kind, text=decoded[line.start : line.end], start=line.start, end=line.end
+                )
             )
     return Cleaned(text=_paragraphs(kept), encoding=encoding, removed=removed)
 

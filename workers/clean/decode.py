@@ -79,9 +79,7 @@ def _checked(text: str) -> str:
     """Reject decoded text that is mostly control characters (binary that happened to decode)."""
     if not text.strip():
         raise EmptyArticle("the article decodes to whitespace only: nothing to do")
-    controls = sum(
-        1 for ch in text if ch not in "\t\n\r\f\v" and unicodedata.category(ch) == "Cc"
-    )
+    controls = sum(1 for ch in text if ch not in "\t\n\r\f\v" and unicodedata.category(ch) == "Cc")
     if controls > _MAX_CONTROL_RATIO * len(text):
         raise BinaryArticle(
             f"the article decodes to text with {controls} control characters in "
