@@ -112,3 +112,7 @@ def _backfill(args: argparse.Namespace) -> int:
         return 3
     print(counts.summary())
     return 1 if counts.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""Real services: a Redis database of our own and real `newsflow worker` processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.conftest import ROOT, require
+
+TEST_REDIS_URL = os.environ.get("NEWSFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+pytestmark = pytest.mark.integration
+
+
+def _reachable(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A flushed Redis database for this test session."""
+    require(_reachable(TEST_REDIS_URL), f"Redis not reachable at {TEST_REDIS_URL}")
+    redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+    return TEST_REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def redis_client(redis_url: str) -> redis.Redis:
+    return redis.Redis.from_url(redis_url, decode_responses=True)
+
+
+def service_env(redis_url: str, **extra: str) -> dict[str, str]:
+    """Environment for a newsflow process pointed at the test Redis."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
+    env.update(
+        NEWSFLOW_REDIS_URL=redis_url,
+        NEWSFLOW_ENV="test",
+        NEWSFLOW_LOG_FORMAT="json",
+        PYTHONUNBUFFERED="1",
+        **extra,
+    )
+    return env
+
+
+class WorkerProcess:
+    """A real `newsflow worker` subprocess, its log in a file."""
+
+    def __init__(self, redis_url: str, log_path: Path, *args: str, **env: str) -> None:
+        self.log_path = log_path
+        self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "producers.cli", "worker", *args],
+            cwd=ROOT,
+            env=service_env(redis_url, **env),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.log_path.read_text(errors="replace")
+            if "ready." in text and "model_loaded" in text:
+                return
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"worker exited early:\n{text[-3000:]}")
+            time.sleep(0.2)
+        raise TimeoutError(f"worker not ready after {timeout}s:\n{self.log()[-3000:]}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, timeout: float = 30) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # warm shutdown
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self._log.close()
+        return self.proc.returncode
+
+
+@pytest.fixture(scope="session")
+def worker(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
+    """One worker on all three queues for the session."""
+    tmp = tmp_path_factory.mktemp("worker")
+    proc = WorkerProcess(
+        redis_url,
+        tmp / "worker.log",
+        "--concurrency",
+        "2",
+        NEWSFLOW_SINKS=f"jsonl://{tmp}/default.jsonl",
+    )
+    try:
+        proc.wait_ready()
+        yield proc
+    finally:
+        proc.stop()
+
+
+def newsflow(redis_url: str, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """Run the `newsflow` console script against the test Redis."""
+    return subprocess.run(
+        [sys.executable, "-m", "producers.cli", *args],
+        cwd=ROOT,
+        env=service_env(redis_url),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
