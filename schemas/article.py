@@ -51,6 +51,9 @@ class ArticleMetadata(BaseModel):
     published_at: date | datetime | None = None
     outlet: str | None = None
     url: str | None = None
+    crawled_at: datetime | None = Field(
+        default=None, description="When the page was fetched: the anchor for '2 days ago'."
+    )
 
 
 ContentType = Literal["text/plain", "text/html", "application/json"]
@@ -98,3 +101,28 @@ class RawArticle(BaseModel):
     def inline_body(self) -> bytes | None:
         """The raw bytes when they travel inside the message, else None."""
         return None if self.body_b64 is None else base64.b64decode(self.body_b64)
+
+
+class ArticleEnvelope(BaseModel):
+    """A JSON article from a producer: the body (`text`, `html` or `url`) plus metadata.
+
+    Metadata given here wins over what the cleaner guesses from the body.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+    text: str | None = None
+    html: str | None = None
+    url: str | None = None
+    title: str | None = None
+    published_at: date | datetime | None = None
+    outlet: str | None = None
+    crawled_at: datetime | None = Field(
+        default=None, description="When the page was fetched: the anchor for '2 days ago'."
+    )
+
+    @model_validator(mode="after")
+    def _one_body(self) -> ArticleEnvelope:
+        if sum(x is not None for x in (self.text, self.html, self.url)) != 1:
+            raise ValueError("an article envelope carries exactly one of text, html and url")
+        return self

@@ -12,6 +12,8 @@ from schemas.article import Source
 SCHEMA_VERSION = "1.0"
 
 PublishedAtOrigin = Literal["metadata", "text", "relative"]
+# Where a metadata field's value came from: the producer, the article, or a relative age.
+FieldOrigin = Literal["metadata", "text", "relative"]
 
 
 class _Model(BaseModel):
@@ -128,6 +130,10 @@ class Record(_Model):
     text: str
     captions: list[str] = Field(default_factory=list)
     removed: list[RemovedSpan] = Field(default_factory=list)
+    origins: dict[str, FieldOrigin] = Field(
+        default_factory=dict,
+        description="Origin of title, published_at, outlet, dateline and byline when set.",
+    )
     entities: list[Entity] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
     pipeline: PipelineInfo

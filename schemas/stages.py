@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.article import Source
-from schemas.record import PublishedAtOrigin, Record, RemovedSpan
+from schemas.record import FieldOrigin, PublishedAtOrigin, Record, RemovedSpan
 
 
 class CleanedArticle(BaseModel):
@@ -29,6 +29,7 @@ class CleanedArticle(BaseModel):
     text: str
     captions: list[str] = Field(default_factory=list)
     removed: list[RemovedSpan] = Field(default_factory=list)
+    origins: dict[str, FieldOrigin] = Field(default_factory=dict)
     clean_ms: float = 0.0
 
 

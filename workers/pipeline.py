@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
-from schemas.article import RawArticle
+from schemas.article import RawArticle, SourceKind
 from schemas.record import PipelineInfo, Record, Timings
 from schemas.stages import CleanedArticle
 from workers.clean import CleanOptions, clean
@@ -26,12 +27,22 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 def clean_stage(raw: RawArticle, body: bytes, options: CleanOptions) -> CleanedArticle:
     """Decode and clean one article; metadata given by the producer wins over guesses."""
     started = time.perf_counter()
-    found = clean(body, content_type=raw.content_type, options=options)
     meta = raw.metadata
+    found = clean(
+        body,
+        content_type=raw.content_type,
+        options=options,
+        reference_time=reference_time(raw),
+    )
+    origins = dict(found.origins)
     if meta.published_at is not None:
         published_at, origin = meta.published_at, "metadata"
+        origins["published_at"] = "metadata"
     else:
         published_at, origin = found.published_at, found.published_at_origin
+    for name, value in (("title", meta.title), ("outlet", meta.outlet or raw.source.outlet)):
+        if value:
+            origins[name] = "metadata"
     return CleanedArticle(
         article_id=raw.article_id,
         run_id=raw.run_id,
@@ -47,8 +58,23 @@ def clean_stage(raw: RawArticle, body: bytes, options: CleanOptions) -> CleanedA
         text=found.text,
         captions=found.captions,
         removed=found.removed,
+        origins=origins,
         clean_ms=_ms_since(started),
     )
+
+
+# Sources where the article arrives as it is published: receipt time anchors "2 days ago".
+_LIVE_SOURCES = {SourceKind.WEBHOOK, SourceKind.URL, SourceKind.WATCH}
+
+
+def reference_time(raw: RawArticle) -> datetime | None:
+    """The time relative ages are measured from: the crawl time, else receipt of live input.
+
+    A backfilled file may be years old, so its receipt time anchors nothing.
+    """
+    if raw.metadata.crawled_at is not None:
+        return raw.metadata.crawled_at
+    return raw.source.received_at if raw.source.kind in _LIVE_SOURCES else None
 
 
 def extract_stage(cleaned: CleanedArticle, model: LoadedModel) -> Record:
@@ -71,6 +97,7 @@ def extract_stage(cleaned: CleanedArticle, model: LoadedModel) -> Record:
         text=cleaned.text,
         captions=cleaned.captions,
         removed=cleaned.removed,
+        origins=cleaned.origins,
         entities=entities,
         events=[],
         pipeline=PipelineInfo(

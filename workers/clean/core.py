@@ -1,29 +1,34 @@
-"""Cleaning orchestrator.
+"""Cleaning orchestrator: raw bytes in, the main story and what was cut (and why) out.
 
 The cascade, in order:
-1. Size check, then decode (BOM, UTF-8, detected legacy encoding); binary and garbage rejected.
-2. Sniff the kind (HTML or plain text) unless the producer said.
-3. HTML: main-content extraction (trafilatura, no network, no external entities).
-   Text: split into lines with offsets, drop noise lines by rule, keep the rest.
-4. Group kept lines into paragraphs; normalise characters.
-5. Fill metadata: the producer's wins over what the text shows.
-6. Reject what is empty after cleaning.
+1. Size check, then decode (BOM, UTF-8, detected legacy encoding); binary and garbage
+   rejected (`decode`).
+2. A JSON envelope (`{text | html | url, title?, published_at?, outlet?, crawled_at?}`) is
+   opened; its metadata is kept to win over guesses (`envelope`).
+3. HTML → main-content extraction without network or external entities (`html`); its
+   output goes through the text rules too.
+   Text → the plain-text cascade (`text`): inline noise, captions, header metadata, end
+   matter, unrelated stories, dateline and sign-off.
+4. Reject what is empty after cleaning.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from schemas.errors import ArticleTooLarge, EmptyArticle
 from schemas.record import PublishedAtOrigin, RemovedSpan
 from workers.clean.decode import decode
-from workers.clean.html import extract_html
-from workers.clean.lines import Line, split_lines
-from workers.clean.rules import classify_line
+from workers.clean.envelope import open_envelope
+from workers.clean.html import extract_html, locate
+from workers.clean.text import TextResult, clean_text
 
-_HTML_SNIFF = re.compile(rb"^\s*(?:<!doctype\s+html|<html|<head|<body|<article|<div|<p\b)", re.I)
+_HTML_SNIFF = re.compile(
+    r"^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html|<head|<body|<article|<div|<p\b|<meta)",
+    re.I | re.S,
+)
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,7 @@ class CleanOptions:
 
 @dataclass
 class Cleaned:
-    """What the cleaner found: the main story and its metadata."""
+    """What the cleaner found: the main story and its metadata, with each field's origin."""
 
     text: str
     encoding: str
@@ -49,6 +54,7 @@ class Cleaned:
     language: str | None = "en"
     captions: list[str] = field(default_factory=list)
     removed: list[RemovedSpan] = field(default_factory=list)
+    origins: dict[str, str] = field(default_factory=dict)
 
 
 def clean(
@@ -56,6 +62,7 @@ def clean(
     *,
     content_type: str | None = None,
     options: CleanOptions | None = None,
+    reference_time: datetime | None = None,
 ) -> Cleaned:
     """Run the cascade over one raw article; raises an InvalidArticle subclass on bad input."""
     opts = options or CleanOptions()
@@ -65,10 +72,18 @@ def clean(
             "(NEWSFLOW_MAX_ARTICLE_BYTES): split it or raise the limit"
         )
     decoded, encoding = decode(raw)
+    envelope = open_envelope(decoded, content_type)
+    if envelope is not None:
+        decoded = envelope.html if envelope.html is not None else envelope.text or ""
+        content_type = "text/html" if envelope.html is not None else "text/plain"
+        reference_time = envelope.crawled_at or reference_time
     is_html = content_type == "text/html" or (
-        content_type is None and _HTML_SNIFF.match(raw[:512]) is not None
+        content_type is None and _HTML_SNIFF.match(decoded[:2048]) is not None
     )
-    result = _clean_html(decoded, encoding) if is_html else _clean_text(decoded, encoding)
+    found = (_from_html if is_html else clean_text)(decoded, reference_time)
+    result = _assemble(found, encoding)
+    if envelope is not None:
+        _apply_metadata(result, envelope.title, envelope.published_at, envelope.outlet)
     if len(result.text) < opts.min_chars:
         raise EmptyArticle(
             f"only {len(result.text)} characters of story are left after cleaning "
@@ -77,39 +92,59 @@ def clean(
     return result
 
 
-def _clean_text(decoded: str, encoding: str) -> Cleaned:
-    lines = split_lines(decoded)
-    kept: list[Line] = []
-    removed: list[RemovedSpan] = []
-    for line in lines:
-        if line.blank:
-            kept.append(line)
-            continue
-        kind = classify_line(line.text)
-        if kind is None:
-            kept.append(line)
-        else:
-            removed.append(
-                RemovedSpan(
-                    kind=kind, text=decoded[line.start : line.end], start=line.start, end=line.end
-                )
-            )
-    return Cleaned(text=_paragraphs(kept), encoding=encoding, removed=removed)
+def _from_html(decoded: str, reference_time: datetime | None) -> TextResult:
+    page = extract_html(decoded)
+    # The extracted text still carries captions, teasers and promos: same rules as text.
+    found = clean_text(page.text, reference_time)
+    # Cuts made in the extracted text are located again in the markup.
+    relocated = []
+    for span in found.removed:
+        where = locate(decoded, span.text) or (0, 0)
+        relocated.append(span.model_copy(update={"start": where[0], "end": where[1]}))
+    found.removed = sorted([*page.removed, *relocated], key=lambda span: span.start)
+    if page.title:
+        found.title = page.title
+    if page.published_at and found.published_at is None:
+        found.published_at, found.published_at_origin = page.published_at, "text"
+    found.outlet = found.outlet or page.outlet
+    found.byline = found.byline or page.author
+    return found
 
 
-def _clean_html(decoded: str, encoding: str) -> Cleaned:
-    extracted = extract_html(decoded)
-    lines = [Line(text, 0, 0) for text in extracted.text.splitlines()]
-    return Cleaned(
-        text=_paragraphs([line for line in lines if line.text]),
+def _assemble(found: TextResult, encoding: str) -> Cleaned:
+    result = Cleaned(
+        text="\n\n".join(found.paragraphs),
         encoding=encoding,
-        title=extracted.title,
-        published_at=extracted.published_at,
-        published_at_origin="text" if extracted.published_at else None,
-        outlet=extracted.outlet,
+        title=found.title,
+        published_at=found.published_at,
+        published_at_origin=found.published_at_origin,  # type: ignore[arg-type]
+        outlet=found.outlet,
+        dateline=found.dateline,
+        byline=found.byline,
+        captions=found.captions,
+        removed=found.removed,
     )
+    for name in ("title", "outlet", "dateline", "byline"):
+        if getattr(result, name) is not None:
+            result.origins[name] = "text"
+    if result.published_at is not None:
+        result.origins["published_at"] = result.published_at_origin or "text"
+    return result
 
 
-def _paragraphs(lines: list[Line]) -> str:
-    """Join lines into paragraphs: each non-blank line is one paragraph in scraped text."""
-    return "\n\n".join(line.text for line in lines if not line.blank)
+def _apply_metadata(
+    result: Cleaned, title: str | None, published_at: date | datetime | None, outlet: str | None
+) -> None:
+    """Producer metadata wins over guesses; the origin says so."""
+    if title:
+        result.title, result.origins["title"] = title, "metadata"
+    if outlet:
+        result.outlet, result.origins["outlet"] = outlet, "metadata"
+    if published_at is not None:
+        result.published_at, result.published_at_origin = published_at, "metadata"
+        result.origins["published_at"] = "metadata"
+
+
+def utc_now() -> datetime:
+    """Current time in UTC (a seam for tests)."""
+    return datetime.now(UTC)

@@ -1,0 +1,49 @@
+"""JSON envelopes from producers: `{text | html | url, title?, published_at?, outlet?}`."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import ValidationError
+
+from schemas.article import ArticleEnvelope
+from schemas.errors import MalformedEnvelope
+
+
+def open_envelope(decoded: str, content_type: str | None) -> ArticleEnvelope | None:
+    """The envelope when the body is one (declared JSON, or a JSON object that looks like it)."""
+    if content_type not in (None, "application/json"):
+        return None
+    stripped = decoded.lstrip()
+    if not stripped.startswith("{"):
+        if content_type == "application/json":
+            raise MalformedEnvelope("the body is declared JSON but is not a JSON object")
+        return None
+    try:
+        data = json.loads(stripped)
+    except json.JSONDecodeError as exc:
+        if content_type == "application/json":
+            raise MalformedEnvelope(f"the JSON envelope does not parse: {exc}") from exc
+        return None  # plain text that happens to start with "{"
+    if not isinstance(data, dict) or not ({"text", "html", "url"} & data.keys()):
+        if content_type == "application/json":
+            raise MalformedEnvelope(
+                "the JSON envelope has none of text, html, url: send one of them"
+            )
+        return None
+    try:
+        envelope = ArticleEnvelope.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(map(str, first["loc"])) or "envelope"
+        raise MalformedEnvelope(
+            f"the JSON envelope is invalid at {where}: {first['msg']} "
+            f"({exc.error_count()} problem(s)); fields are text|html|url, title, "
+            "published_at, outlet, crawled_at"
+        ) from exc
+    if envelope.url is not None:
+        raise MalformedEnvelope(
+            "the envelope has only a url: url submissions are fetched by the webhook's "
+            "fetch task; send text or html to the clean stage"
+        )
+    return envelope
