@@ -26,7 +26,7 @@ import sys
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -217,13 +217,13 @@ def html_mode(folder: Path, limit: int | None, bootstrap: int) -> dict[str, Any]
         f"±95% = bootstrap half-width of F1 ({bootstrap} resamples)",
         [ours, theirs, *published],
     )
-    ratio = ours.shingle.f1 / theirs.shingle.f1 if theirs.shingle.f1 else float("nan")
-    print(f"ratio newsflow/trafilatura F1 = {ratio:.3f}")
+    ratio = _ratio(ours.shingle.f1, theirs.shingle.f1)
+    print(f"ratio newsflow/trafilatura F1 = {'n/a' if ratio is None else f'{ratio:.3f}'}")
     return {
         "pages": len(ids),
         "trafilatura_version": version,
         "systems": [
-            _as_json(s, ids, per_doc=s in (ours, theirs)) for s in (ours, theirs, *published)
+            _as_json(s, ids, per_doc=s is ours or s is theirs) for s in (ours, theirs, *published)
         ],
         "ratio_newsflow_trafilatura_f1": ratio,
     }
@@ -353,7 +353,7 @@ def text_mode(folder: Path, limit: int | None, bootstrap: int) -> dict[str, Any]
         scored,
     )
     # Only in the JSON: the printed ratio line is the HTML benchmark's.
-    ratio = scored[0].shingle.f1 / scored[2].shingle.f1 if scored[2].shingle.f1 else float("nan")
+    ratio = _ratio(scored[0].shingle.f1, scored[2].shingle.f1)
 
     judged = (ours, theirs)
     table = leak_table(docs, judged)
@@ -412,13 +412,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     start = time.perf_counter()
     report: dict[str, Any] = {"benchmarks": str(args.benchmarks), "limit": args.limit}
-    modes: dict[str, Callable[[Path, int | None, int], dict[str, Any]]] = {
-        "html": html_mode,
-        "text": text_mode,
-    }
-    for mode in ("html", "text"):
-        if args.mode in (mode, "both"):
-            report[mode] = modes[mode](folder, args.limit, args.bootstrap)
+    if args.mode in ("html", "both"):
+        report["html"] = html_mode(folder, args.limit, args.bootstrap)
+    if args.mode in ("text", "both"):
+        report["text"] = text_mode(folder, args.limit, args.bootstrap)
     report["seconds"] = time.perf_counter() - start
     print(f"\ntotal wall time {report['seconds']:.1f} s")
     if args.json:
@@ -426,6 +423,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"figures written to {args.json}")
     return 0
+
+
+def _ratio(ours: float, theirs: float) -> float | None:
+    """ours / theirs, None when theirs is 0 (JSON has no NaN)."""
+    return ours / theirs if theirs else None
 
 
 def _positive(value: str) -> int:

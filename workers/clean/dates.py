@@ -35,13 +35,21 @@ _EXPLICIT = (
     re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I),  # July 28, 2024
     re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b", re.I),  # 28 July 2024
     re.compile(r"\b(?P<year>(?:19|20)\d{2})-(?P<mnum>\d{2})-(?P<day>\d{2})\b"),  # 2024-07-28
+    # 28.07.2024: dotted numeric dates are day-first wherever they are written.
+    re.compile(r"\b(?P<day>\d{1,2})\.(?P<mnum>\d{1,2})\.(?P<year>(?:19|20)\d{2})\b"),
 )
 
 _AGE = re.compile(
-    r"(?P<n>\d+|an?|one)\s*(?P<unit>sec(?:ond)?|min(?:ute)?|hour|hr|day|week|month|year)s?\s+ago",
+    r"(?P<n>\d+|an?|one)\s*(?P<unit>sec(?:ond)?|min(?:ute)?|hour|hr|day|week|month|year"
+    r"|[hmdwy](?=\s))s?\s+ago",
     re.I,
 )
 _UNIT_SECONDS = {
+    "m": 60,
+    "h": 3600,
+    "d": 86400,
+    "w": 7 * 86400,
+    "y": 365 * 86400,
     "sec": 1,
     "second": 1,
     "min": 60,
@@ -56,7 +64,8 @@ _UNIT_SECONDS = {
 
 # A header line that is essentially a date (with optional time, zone, weekday, "Updated:").
 DATE_LINE = re.compile(
-    r"(?:(?:updated|published|posted|last\s+updated|first\s+published)\s*:?\s*(?:on\s+)?)?"
+    r"(?:(?:updated|published|posted|last\s+updated|first\s+published|last\s+modified)"
+    r"\s*:?\s*(?:on\s+)?)?"
     r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
     r"[\w ,./:-]{0,12}?(?:\d{4}|\d{1,2}(?:st|nd|rd|th)?)[\w ,./:()+-]{0,40}",
     re.I,

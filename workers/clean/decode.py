@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import codecs
-import unicodedata
+import re
 
 from charset_normalizer import from_bytes
 
@@ -32,6 +32,8 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 _LEGACY = ("cp1252", "latin_1", "iso8859_15", "cp1250", "cp1251", "iso8859_2", "mac_roman")
 
 _MAX_CONTROL_RATIO = 0.01
+# Unicode category Cc (C0, DEL, C1) less the whitespace controls text legitimately has.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
 def decode(raw: bytes) -> tuple[str, str]:
@@ -79,7 +81,7 @@ def _checked(text: str) -> str:
     """Reject decoded text that is mostly control characters (binary that happened to decode)."""
     if not text.strip():
         raise EmptyArticle("the article decodes to whitespace only: nothing to do")
-    controls = sum(1 for ch in text if ch not in "\t\n\r\f\v" and unicodedata.category(ch) == "Cc")
+    controls = len(_CONTROL.findall(text))
     if controls > _MAX_CONTROL_RATIO * len(text):
         raise BinaryArticle(
             f"the article decodes to text with {controls} control characters in "

@@ -40,7 +40,7 @@ GLUED_CREDIT = re.compile(
 SIGN_OFF = re.compile(
     r"(?<=[.!?”\"’)])\s*(?P<credit>(?:[-–—]{1,2}|\|)\s*(?:" + AGENCIES + r")"
     r"(?:\s+with\s+[\w ,]{1,60})?\.?)\s*$"
-    r"|\s+(?P<reporting>\((?:reporting|writing|additional\s+reporting|editing)\s+by\s+"
+    r"|\s+(?P<reporting>\((?i:reporting|writing|additional\s+reporting|editing)\s+by\s+"
     r"[^()]{1,300}\))\s*$",
 )
 
@@ -53,7 +53,8 @@ READING_TIME = re.compile(
 
 NAVIGATION = re.compile(
     r"logo|(?:go|back|return|jump|scroll)\s*to\s*(?:the\s+)?top|skip\s+to\s+(?:main\s+)?content"
-    r"|previous\s+(?:story|article|post)|next\s+(?:story|article|post)|menu|home"
+    r"|(?:[«‹<←]\s*)?previous(?:\s+(?:story|article|post|page))?(?:\s*[»›>→])?"
+    r"|(?:[«‹<←]\s*)?next(?:\s+(?:story|article|post|page))?(?:\s*[»›>→])?|menu|home"
     r"|(?:share|tweet|email|print|whatsapp|facebook|twitter|linkedin|copy\s+link)"
     r"(?:\s*(?:[|/•·]\s*)?(?:share|tweet|email|print|whatsapp|facebook|twitter|linkedin|"
     r"copy\s+link|on\s+\w+))*"
@@ -92,24 +93,32 @@ INLINE_TEASER = re.compile(
 # Teaser age lines anywhere: "time4 hours ago", "2 hours ago".
 TEASER_AGE = re.compile(
     r"(?:time\s*|updated\s*|published\s*)?(?:an?|\d+)\s*"
-    r"(?:sec(?:ond)?|min(?:ute)?|hour|hr|day|week|month|year)s?\s+ago",
+    r"(?:sec(?:ond)?|min(?:ute)?|hour|hr|day|week|month|year|[hmdwy](?=\s))s?\s+ago",
     _I,
 )
 
 # Teaser metadata inside end matter only: "• Outlet" bullets (a story may use bullets).
 TEASER_META = re.compile(r"[•·▪►]\s*\S.{0,60}", _I)
 
-# Lines that open a block of end matter: after one, the main story is over.
-SECTION_START = re.compile(
-    r"(?:(?:related|more|other|latest|top|recommended|popular|trending|must)\s+"
+# Lines that open a block of end matter. A hard marker ends the story: all that follows is
+# end matter. A soft marker ("Don't miss", "Read more") may stand in a box inside the story:
+# it takes only the teaser headlines that follow it, up to the next story paragraph.
+HARD_SECTION = re.compile(
+    r"(?:(?:related|more|other|latest|top|recommended|popular|trending)\s+"
     r"(?:articles?|stories|news|reads?|posts?|videos?|from\b.{0,60}|in\b.{0,40}|on\b.{0,40})"
     r"|latest\s+from\b.{0,60}|more\s+from\b.{0,60}|most\s+(?:read|viewed|popular|shared)"
-    r"|don[’']?t\s+miss|you\s+(?:may|might)\s+(?:also\s+)?like|recommended(?:\s+for\s+you)?"
-    r"|also\s+read|read\s+(?:more|next|also)|see\s+also|what\s+to\s+read\s+next"
-    r"|previous\s+(?:story|article|post)|next\s+(?:story|article|post)"
+    r"|you\s+(?:may|might)\s+(?:also\s+)?like|recommended(?:\s+for\s+you)?"
+    r"|what\s+to\s+read\s+next|(?:[«‹<←]\s*)?previous(?:\s+(?:story|article|post))?"
+    r"|next(?:\s+(?:story|article|post))?(?:\s*[»›>→])?"
     r"|comments?(?:\s*\(\d+\))?|no\s+comments?(?:\s+yet)?\.*|leave\s+a\s+(?:comment|reply)"
     r"|(?:download|get)\s+the\s+app|tags?\s*:.{0,200}|topics?\s*:.{0,200}"
     r")\s*[:.…»›>-]*",
+    _I,
+)
+SOFT_SECTION = re.compile(
+    r"(?:don[’']?t\s+miss|must\s+(?:read|see|watch)|editor[’']?s\s+(?:picks?|choice)"
+    r"|also\s+read|read\s+(?:more|next|also)|see\s+also|watch|listen|in\s+pictures"
+    r"|more\s+on\s+this(?:\s+story)?)\s*[:.…»›>|-]*",
     _I,
 )
 
@@ -123,8 +132,8 @@ SECTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # Outlet glued to a relative age: "Japan Times2 days ago", "Daily Ledger 3 hours ago".
 OUTLET_AGE = re.compile(
     r"(?P<outlet>[A-Z][\w.&'’ -]{1,60}?)\s*(?:[|•·-]\s*)?"
-    r"(?P<n>\d+|an?|one)\s*(?P<unit>sec(?:ond)?|min(?:ute)?|hour|hr|day|week|month|year)s?"
-    r"\s+ago",
+    r"(?P<n>\d+|an?|one)\s*(?P<unit>sec(?:ond)?|min(?:ute)?|hour|hr|day|week|month|year"
+    r"|[hmdwy](?=\s))s?\s+ago",
 )
 
 BYLINE = re.compile(

@@ -39,6 +39,8 @@ RELATED_WORDS = 0.35
 UNRELATED_NAMES = 0.20
 UNRELATED_WORDS = 0.20
 UNRELATED_NEW_NAMES = 3
+COUNTRY_WEIGHT = 0.5
+LEAD_MIN_WORDS = 20  # a story opens with a full lead sentence, not a one-line quote
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +51,7 @@ class Profile:
     words: frozenset[str]
 
 
-def name_keys(text: str) -> set[str]:
+def name_keys(text: str, known: frozenset[str] = frozenset()) -> set[str]:
     """Capitalised tokens as keys ('Kim Jong-un' → kim, jong, un; 'Russian' → russia).
 
     A direction keeps its noun ('North Korea' → north korea), so North Korea and North
@@ -62,10 +64,15 @@ def name_keys(text: str) -> set[str]:
         lowered = re.sub(r"[’']s$", "", token.lower()).strip(".")
         if lowered in STOPWORDS or lowered in GENERIC_NAMES:
             continue
-        if _SENTENCE_START.search(before) and lowered in _COMMON_SENTENCE_OPENERS:
+        # A capital at a sentence start says nothing ("Industry groups said …"), unless the
+        # word is a country or a demonym, which are capitalised everywhere.
+        if (
+            _SENTENCE_START.search(before)
+            and _country_key(lowered).rpartition("_")[2] not in _COUNTRY_KEYS
+            and lowered not in known
+        ):
             continue
-        parts = lowered.split("-")
-        for part in parts:
+        for part in lowered.split("-"):
             if len(part) >= 2 and part not in STOPWORDS:
                 keys.add(_country_key(part))
     return keys
@@ -101,26 +108,47 @@ def _country_key(part: str) -> str:
     return f"{head}{sep}{DEMONYMS.get(tail, tail)}"
 
 
-def profile(text: str) -> Profile:
-    """The names and content-word stems of a paragraph."""
+_COUNTRY_KEYS = frozenset(DEMONYMS.values())
+
+
+def profile(text: str, known: frozenset[str] = frozenset()) -> Profile:
+    """The names and content-word stems of a paragraph (`known`: see `mid_sentence_names`)."""
     words = {w[:6] for w in _WORD.findall(text.lower()) if w not in STOPWORDS}
-    return Profile(frozenset(name_keys(text)), frozenset(words))
+    return Profile(frozenset(name_keys(text, known)), frozenset(words))
 
 
-def _share(part: frozenset[str], whole: set[str]) -> float | None:
-    return len(part & whole) / len(part) if part else None
+def mid_sentence_names(text: str) -> frozenset[str]:
+    """Words written with a capital inside a sentence: names even when they open one."""
+    found = set()
+    for match in _NAME.finditer(text):
+        before = text[max(0, match.start() - 3) : match.start()]
+        if not _SENTENCE_START.search(before):
+            found.add(re.sub(r"[’']s$", "", match.group(0).lower()).strip("."))
+    return frozenset(found)
+
+
+def _share(part: frozenset[str], whole: set[str], *, names: bool = False) -> float | None:
+    if not part:
+        return None
+    if not names:
+        return len(part & whole) / len(part)
+    # Countries are shared by many unrelated stories: they weigh half a specific name.
+    weight = {key: COUNTRY_WEIGHT if key in _COUNTRY_KEYS else 1.0 for key in part}
+    return sum(w for key, w in weight.items() if key in whole) / sum(weight.values())
 
 
 def continuity(p: Profile, names: set[str], words: set[str]) -> tuple[float | None, float]:
     """Shares of a paragraph's names and words that the story so far already has."""
-    return _share(p.names, names), _share(p.words, words) or 0.0
+    return _share(p.names, names, names=True), _share(p.words, words) or 0.0
 
 
-def unrelated_tail(paragraphs: Sequence[str]) -> int | None:
+def unrelated_tail(paragraphs: Sequence[str], title: str | None = None) -> int | None:
     """Index of the first paragraph of appended unrelated stories, or None."""
     if len(paragraphs) < 3:
         return None
-    profiles = [profile(text) for text in paragraphs]
+    known = mid_sentence_names("\n".join(paragraphs))
+    profiles = [profile(text, known) for text in paragraphs]
+    salient = _salient(paragraphs, title, known)
     names: set[str] = set()
     words: set[str] = set()
     lead_end, lead_words = 0, 0
@@ -134,7 +162,9 @@ def unrelated_tail(paragraphs: Sequence[str]) -> int | None:
     related: list[bool | None] = [True] * lead_end
     for i in range(lead_end, len(paragraphs)):
         name_share, word_share = continuity(profiles[i], names, words)
-        new_names = len(profiles[i].names - names)
+        new = profiles[i].names - names
+        new_specific = len(new - _COUNTRY_KEYS)
+        names_salient = bool(profiles[i].names & salient)
         verdict: bool | None = None
         shared_names = name_share or 0.0
         if (
@@ -145,9 +175,12 @@ def unrelated_tail(paragraphs: Sequence[str]) -> int | None:
             verdict = True
         elif (
             not _CONTINUES.match(paragraphs[i])
+            and len(paragraphs[i].split()) >= LEAD_MIN_WORDS
             and (name_share or 0.0) <= UNRELATED_NAMES
             and word_share < UNRELATED_WORDS
-            and new_names >= UNRELATED_NEW_NAMES
+            and len(new) >= UNRELATED_NEW_NAMES
+            # Naming the story's own subject keeps a paragraph, unless it brings a cast.
+            and (not names_salient or new_specific >= UNRELATED_NEW_NAMES)
         ):
             verdict = False
         related.append(verdict)
@@ -162,3 +195,20 @@ def unrelated_tail(paragraphs: Sequence[str]) -> int | None:
         if related[i] is False:
             cut = i
     return cut
+
+
+def _salient(paragraphs: Sequence[str], title: str | None, known: frozenset[str]) -> set[str]:
+    """The story's subject: names in the title, and names said twice in the first paragraphs."""
+    counts: dict[str, int] = {}
+    for text in paragraphs[:3]:
+        for key in name_keys(text, known):
+            counts[key] = counts.get(key, 0) + 1
+    found = {key for key, n in counts.items() if n >= 2}
+    return found | (name_keys(title, known) if title else set())
+
+
+def off_topic(text: str, story: Profile, known: frozenset[str] = frozenset()) -> bool:
+    """True when `text` shares almost no names or words with the story profile."""
+    own = profile(text, known)
+    name_share, word_share = continuity(own, set(story.names), set(story.words))
+    return (name_share or 0.0) <= UNRELATED_NAMES and word_share < UNRELATED_WORDS

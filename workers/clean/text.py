@@ -16,20 +16,30 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 from schemas.record import RemovedSpan
 from workers.clean import rules
-from workers.clean.captions import caption_score
+from workers.clean.captions import caption_score, sentence_count
 from workers.clean.dates import find_date, is_date_line, resolve_age
 from workers.clean.lines import Unit, split_lines, units_from_lines
 from workers.clean.normalize import normalize_line
-from workers.clean.segment import unrelated_tail
+from workers.clean.segment import (
+    Profile,
+    mid_sentence_names,
+    off_topic,
+    profile,
+    unrelated_tail,
+)
 
 _TERMINAL = re.compile(r"[.!?…][”\"’')\]]*$")
-_REPORTS = re.compile(
-    r"(?:…|\.{3}|[,.;:–—-])?\s*(?:reports|writes|says)\s+(?P<who>[A-Z][\w .&'’-]{1,50})$"
-)
+_REPORTS = re.compile(r"(?:…|\.{3}|[,.;:–—-])?\s*reports\s+(?P<who>[A-Z][\w .&'’-]{1,50})$")
+_WRITES = re.compile(r"(?:…|\.{3}|[,.;:–—-])?\s*writes\s+[A-Z][\w .&'’-]{1,50}$")
+# Real captions never quote anyone or report speech.
+_QUOTED_OR_REPORTED = re.compile(r"[“”\"]|\b(?:said|says|told|according\s+to)\b", re.I)
+_PART = re.compile(r"\s+[|·•]\s+")
 _TOKENS = re.compile(r"\w+")
+HEADER_MAX_UNITS = 25
 
 
 @dataclass
@@ -74,7 +84,13 @@ def _inline_kind(text: str) -> str | None:
 
 
 def _is_prose(unit: Unit) -> bool:
-    return (unit.words >= 15 and _TERMINAL.search(unit.text) is not None) or unit.words >= 30
+    """A story sentence, not a headline: headlines do not end with a full stop."""
+    ends = _TERMINAL.search(unit.text) is not None
+    return (
+        (unit.words >= 15 and ends)
+        or (unit.words >= 8 and unit.text.endswith("."))
+        or (unit.words >= 30)
+    )
 
 
 def _contained(short: str, long: str) -> float:
@@ -122,27 +138,50 @@ class TextCleaner:
                 unit.text = normalize_line(self.decoded[unit.start : unit.end])
                 unit.kind = "caption"
                 continue
+            # A credit serves one caption: the line above it, else the line below it.
             above = (
                 i > 0
                 and self.units[i - 1].kind == "credit"
-                and " via " in (f" {self.units[i - 1].text.lower()} ")
+                and not (i > 1 and self.units[i - 2].kind == "caption")
+                and rules.DATELINE.match(unit.text) is None
             )
             below = i + 1 < len(self.units) and self.units[i + 1].kind == "credit"
-            if (above or below) and caption_score(
-                unit.text, credit_above=above, credit_below=below
-            ) >= 3:
+            if not (above or below) or unit.words < 6 or rules.BYLINE.fullmatch(unit.text):
+                continue
+            score = caption_score(unit.text, credit_above=above, credit_below=below)
+            # A one-sentence line beside a credit that shares nothing with the story is the
+            # photo's caption even when it reads like prose.
+            if score >= 3 or (
+                sentence_count(unit.text) == 1
+                and not _QUOTED_OR_REPORTED.search(unit.text)
+                and off_topic(unit.text, self._lead(exclude=i), self._known)
+            ):
                 unit.kind = "caption"
+
+    @cached_property
+    def _known(self) -> frozenset[str]:
+        return mid_sentence_names("\n".join(u.text for u in self.units))
+
+    def _lead(self, exclude: int) -> Profile:
+        """Names and words of the first story-like paragraphs (not counting unit `exclude`)."""
+        texts = [
+            u.text
+            for j, u in enumerate(self.units)
+            if j != exclude and u.kind is None and _is_prose(u)
+        ][:4]
+        return profile(" ".join(texts), self._known)
 
     # 3. header
     def _header(self) -> int:
         units = self.units
+        # A header is a handful of lines; past that, whatever is left is story or noise.
         body = next(
             (
                 i
-                for i, u in enumerate(units)
+                for i, u in enumerate(units[:HEADER_MAX_UNITS])
                 if u.kind is None and _is_prose(u) and not self._is_standfirst(i)
             ),
-            len(units),
+            min(len(units), HEADER_MAX_UNITS),
         )
         res = self.result
         for i in range(body):
@@ -150,6 +189,13 @@ class TextCleaner:
             if unit.kind is not None and unit.kind != "related":
                 continue
             text = unit.text
+            parts = _PART.split(text)
+            if (
+                len(parts) > 1
+                and any(is_date_line(p) for p in parts)
+                and all(is_date_line(p) or _whole("READING_TIME", p) for p in parts)
+            ):
+                text = next(p for p in parts if is_date_line(p))
             if is_date_line(text):
                 unit.kind = "date"
                 if res.published_at is None:
@@ -172,6 +218,17 @@ class TextCleaner:
                 unit.kind = "standfirst"
                 if (who := _REPORTS.search(text)) is not None:
                     res.outlet = res.outlet or who["who"].strip()
+        # One sentence between the title and a photo is the standfirst, not the lead.
+        if res.title is not None and body + 1 < len(units) and units[body].kind is None:
+            lead, after = units[body], units[body + 1]
+            if (
+                after.kind in {"caption", "credit"}
+                and sentence_count(lead.text) == 1
+                and lead.words <= 40
+                and rules.DATELINE.match(lead.text) is None
+            ):
+                lead.kind = "standfirst"
+                body += 1
         # A byline may also stand just after the header.
         for unit in units[body : body + 3]:
             if unit.kind is None and unit.words <= 14 and (by := rules.BYLINE.fullmatch(unit.text)):
@@ -183,34 +240,41 @@ class TextCleaner:
         unit = self.units[i]
         if i > 4 or unit.words > 60:
             return False
-        if _REPORTS.search(unit.text):
+        if _REPORTS.search(unit.text) or _WRITES.search(unit.text):
             return True
         later = (u.text for u in self.units[i + 1 : i + 12] if u.kind is None)
         return any(_contained(unit.text, text) >= 0.8 for text in later)
 
     # 4. end matter
     def _end_matter(self, body: int) -> None:
-        section: str | None = None
+        section: str | None = None  # set once a hard marker ended the story
+        in_box = False  # inside a soft marker's box of teaser headlines
         seen_story = 0
         for unit in self.units[body:]:
-            if section is None:
-                opens = unit.kind in (None, "navigation", "comments", "related", "promo")
-                if opens and seen_story and rules.SECTION_START.fullmatch(unit.text):
-                    section = _section_kind(unit.text)
-                    unit.kind = unit.kind or _marker_kind(unit.text)
+            text = unit.text
+            if section is not None:
+                if rules.HARD_SECTION.fullmatch(text) or rules.SOFT_SECTION.fullmatch(text):
+                    section = _section_kind(text)
+                    unit.kind = unit.kind or _marker_kind(text)
                 elif unit.kind is None:
-                    seen_story += 1
+                    unit.kind = "related" if rules.TEASER_META.fullmatch(text) else section
                 continue
-            if _whole("SECTION_START", unit.text):
-                section = _section_kind(unit.text)
-                unit.kind = unit.kind or _marker_kind(unit.text)
-            elif unit.kind is None:
-                unit.kind = "related" if rules.TEASER_META.fullmatch(unit.text) else section
+            markable = unit.kind in (None, "navigation", "comments", "related", "promo")
+            if markable and seen_story and rules.HARD_SECTION.fullmatch(text):
+                section = _section_kind(text)
+                unit.kind = unit.kind or _marker_kind(text)
+            elif markable and rules.SOFT_SECTION.fullmatch(text):
+                in_box, unit.kind = True, unit.kind or "related"
+            elif in_box and unit.kind is None and not _is_prose(unit) and unit.words <= 25:
+                unit.kind = "related"  # a teaser headline in the box
+            else:
+                in_box = False
+                seen_story += unit.kind is None
 
     # 5. unrelated stories
     def _unrelated(self, body: int) -> None:
         story = [u for u in self.units[body:] if u.kind is None]
-        cut = unrelated_tail([u.text for u in story])
+        cut = unrelated_tail([u.text for u in story], self.result.title)
         if cut is not None:
             for unit in story[cut:]:
                 unit.kind = "unrelated_story"
@@ -272,8 +336,13 @@ def _marker_kind(text: str) -> str:
 
 
 def _byline_names(match: re.Match[str]) -> str:
-    names = match["names"] or match["names2"] or ""
-    return re.sub(r"\s*,\s*$", "", names).strip()
+    """Author names only: 'Jane Doe and Omar Haddad, Reuters' → 'Jane Doe and Omar Haddad'."""
+    names = (match["names"] or match["names2"] or "").strip(" ,")
+    parts = [part.strip() for part in names.split(",")]
+    # A last part that is one word (an agency, a desk) names no author.
+    while len(parts) > 1 and len(parts[-1].split()) == 1:
+        parts.pop()
+    return ", ".join(parts)
 
 
 def clean_text(decoded: str, reference_time: datetime | None = None) -> TextResult:
