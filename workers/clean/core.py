@@ -6,7 +6,8 @@ The cascade, in order:
 2. A JSON envelope (`{text | html | url, title?, published_at?, outlet?, crawled_at?}`) is
    opened; its metadata is kept to win over guesses (`envelope`).
 3. HTML → main-content extraction without network or external entities (`html`); its
-   output goes through the text rules too.
+   output goes through the text rules for inline noise, captions, end matter, dateline
+   and sign-off (the layout already dropped the header and appended stories).
    Text → the plain-text cascade (`text`): inline noise, captions, header metadata, end
    matter, unrelated stories, dateline and sign-off.
 4. Reject what is empty after cleaning.
@@ -22,7 +23,7 @@ from schemas.errors import ArticleTooLarge, EmptyArticle
 from schemas.record import PublishedAtOrigin, RemovedSpan
 from workers.clean.decode import decode
 from workers.clean.envelope import open_envelope
-from workers.clean.html import extract_html, locate
+from workers.clean.html import MarkupIndex, extract_html
 from workers.clean.text import TextResult, clean_text
 
 _HTML_SNIFF = re.compile(
@@ -95,11 +96,13 @@ def clean(
 def _from_html(decoded: str, reference_time: datetime | None) -> TextResult:
     page = extract_html(decoded)
     # The extracted text still carries captions, teasers and promos: same rules as text.
-    found = clean_text(page.text, reference_time)
+    found = clean_text(page.text, reference_time, extracted=True)
     # Cuts made in the extracted text are located again in the markup.
+    index = page.index or MarkupIndex(decoded)
     relocated = []
     for span in found.removed:
-        where = locate(decoded, span.text) or (0, 0)
+        located = index.locate(span.text)
+        where = located[0] if located else (0, 0)
         relocated.append(span.model_copy(update={"start": where[0], "end": where[1]}))
     found.removed = sorted([*page.removed, *relocated], key=lambda span: span.start)
     if page.title:

@@ -6,6 +6,8 @@ other text blocks so each cut is explained with its kind and its offsets in the 
 
 from __future__ import annotations
 
+import bisect
+import html as html_lib
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -88,19 +90,17 @@ class HtmlPage:
     outlet: str | None = None
     author: str | None = None
     removed: list[RemovedSpan] = field(default_factory=list)
+    index: MarkupIndex | None = None  # reused to locate later cuts in the markup
 
 
 def extract_html(markup: str) -> HtmlPage:
     """Main text, metadata and cut blocks of one HTML page."""
     doc = trafilatura.bare_extraction(
-        markup,
-        include_comments=False,
-        include_tables=False,
-        with_metadata=True,
-        favor_recall=True,
+        markup, include_comments=False, include_tables=False, with_metadata=True
     )
+    index = MarkupIndex(markup)
     if doc is None:
-        return HtmlPage(text="", removed=cut_blocks(markup, ""))
+        return HtmlPage(text="", removed=cut_blocks(markup, "", index), index=index)
     published = None
     if doc.date:
         try:
@@ -114,17 +114,19 @@ def extract_html(markup: str) -> HtmlPage:
         published_at=published,
         outlet=doc.sitename,
         author=doc.author,
-        removed=cut_blocks(markup, text),
+        removed=cut_blocks(markup, text, index),
+        index=index,
     )
 
 
-def cut_blocks(markup: str, main_text: str) -> list[RemovedSpan]:
+def cut_blocks(markup: str, main_text: str, index: MarkupIndex | None = None) -> list[RemovedSpan]:
     """Visible text blocks of the page that are not in the main text, with kind and offsets."""
     try:
         root = lxml_html.document_fromstring(markup.encode("utf-8"), parser=_PARSER)
     except (etree.ParserError, ValueError):
         return []
     kept = set(_shingles(main_text))
+    index = index or MarkupIndex(markup)
     removed: list[RemovedSpan] = []
     reported: set[etree._Element] = set()
     cursor = 0
@@ -135,16 +137,16 @@ def cut_blocks(markup: str, main_text: str) -> list[RemovedSpan]:
             continue
         if any(a.tag in _SKIP or a in reported for a in element.iterancestors()):
             continue
-        text = " ".join(element.text_content().split())
+        text = " ".join(" ".join(element.itertext()).split())
         if len(text) < 2:
             continue
         shingles = _shingles(text)
         if shingles and sum(s in kept for s in shingles) / len(shingles) >= 0.5:
             continue
-        located = locate(markup, text, cursor)
-        start, end = located if located else (0, 0)
+        located = index.locate(text, cursor)
+        start, end = located[0] if located else (0, 0)
         if located:
-            cursor = end
+            cursor = located[1]
         reported.add(element)
         removed.append(RemovedSpan(kind=_kind(element), text=text, start=start, end=end))
         if len(removed) >= _MAX_REMOVED:
@@ -152,23 +154,69 @@ def cut_blocks(markup: str, main_text: str) -> list[RemovedSpan]:
     return removed
 
 
-def locate(markup: str, text: str, cursor: int = 0) -> tuple[int, int] | None:
-    """Offsets in `markup` of visible `text`, allowing tags and entities between words."""
-    words = _WORD.findall(text)
-    if not words:
-        return None
-    gap = r"(?:\W|<[^>]{0,300}>|&#?\w{1,10};)*?"
+class MarkupIndex:
+    """The page's visible text (tags and entities folded, spaces collapsed) and a map back to
+    offsets in the markup, built in one pass, so locating a block is a plain `str.find`."""
 
-    def find(ws: list[str], start: int) -> re.Match[str] | None:
-        pattern = re.compile(r"\b" + gap.join(map(re.escape, ws)) + r"\b")
-        return pattern.search(markup, start) or pattern.search(markup)
+    _TOKEN = re.compile(r"<!--.*?-->|<[^>]*>|&#?\w{1,10};|\s+", re.S)
 
-    head = find(words[:4], cursor)
-    if head is None:
-        return None
-    tail = find(words[-4:], head.start()) if len(words) > 4 else head
-    end = tail.end() if tail is not None and tail.start() >= head.start() else head.end()
-    return head.start(), end
+    def __init__(self, markup: str) -> None:
+        parts: list[str] = []
+        self._starts: list[int] = []  # visible offset where each piece starts
+        self._origins: list[int] = []  # markup offset of that piece
+        size, last_space, i = 0, True, 0
+
+        def emit(text: str, origin: int) -> None:
+            nonlocal size, last_space
+            if text == " ":
+                if last_space:
+                    return
+                last_space = True
+            else:
+                last_space = text[-1].isspace()
+            self._starts.append(size)
+            self._origins.append(origin)
+            parts.append(text)
+            size += len(text)
+
+        for match in self._TOKEN.finditer(markup):
+            if match.start() > i:
+                emit(markup[i : match.start()], i)
+            token = match.group(0)
+            if token.startswith("&"):
+                emit(html_lib.unescape(token), match.start())
+            else:
+                emit(" ", match.start())
+            i = match.end()
+        if i < len(markup):
+            emit(markup[i:], i)
+        self.text = "".join(parts)
+        self._ends_at = len(markup)
+
+    def _markup_offset(self, visible: int) -> int:
+        k = bisect.bisect_right(self._starts, visible) - 1
+        if k < 0:
+            return 0
+        return self._origins[k] + (visible - self._starts[k])
+
+    def locate(self, text: str, cursor: int = 0) -> tuple[tuple[int, int], int] | None:
+        """((start, end) in the markup, visible end) of visible `text`, searched from `cursor`."""
+        needle = " ".join(text.split())
+        if not needle:
+            return None
+        at = self.text.find(needle, cursor)
+        if at < 0:
+            at = self.text.find(needle)
+        if at < 0:
+            return None
+        end = at + len(needle)
+        return (self._markup_offset(at), self._markup_offset(end - 1) + 1), end
+
+
+def locate(markup: str, text: str) -> tuple[int, int] | None:
+    """Offsets in `markup` of visible `text` (tags and entities between words allowed)."""
+    found = MarkupIndex(markup).locate(text)
+    return found[0] if found else None
 
 
 def _has_block_child(element: etree._Element) -> bool:
