@@ -68,7 +68,7 @@ PROMO = re.compile(
     r"|(?:download|get|install)\s+(?:the|our)\s+(?:\w+\s+)?app\b.{0,80}"
     r"|(?:get\s+started\s+now|try\s+our)\b.{0,160}"
     r"|(?:see|explore|discover|find\s+out)\s+what\b.{0,80}\bcan\s+do\s+for\s+you\W{0,3}"
-    r"|.{0,120}\b(?:delivered|sent)\s+(?:straight\s+)?to\s+your\s+inbox\b.{0,60}"
+    r"|.{0,120}\b(?:(?:delivered|sent)\s+(?:straight\s+)?to|in(?:to)?)\s+your\s+inbox\b.{0,60}"
     r"|ready\s+to\b.{0,120}\b(?:app|download|subscribe|sign\s+up)\b.{0,80}"
     r"|app-?store\s*(?:play-?store|google\s*play)?|google\s*play|app\s+store"
     r"|(?:sign\s+up|subscribe|register)\b.{0,120}|newsletter\b.{0,100}"

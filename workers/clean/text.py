@@ -280,6 +280,15 @@ class TextCleaner:
     # 5. unrelated stories
     def _unrelated(self, body: int) -> None:
         story = [u for u in self.units[body:] if u.kind is None]
+        # An agency sign-off ("… he said. – Reuters") ends the main story: what follows it
+        # was appended.
+        for i, unit in enumerate(story[:-1]):
+            sign = rules.SIGN_OFF.search(self.decoded, unit.start, unit.end)
+            if sign is not None and sign["credit"]:
+                for later in story[i + 1 :]:
+                    later.kind = "unrelated_story"
+                story = story[: i + 1]
+                break
         cut = unrelated_tail([u.text for u in story], self.result.title)
         if cut is not None:
             for unit in story[cut:]:

@@ -59,30 +59,11 @@ def score(case: Path) -> tuple[Score, list[str]]:
     return s, problems
 
 
-# Known misses of topic segmentation, kept visible: strict, so a fix turns them into passes
-# that must be claimed here. Lexical and name continuity cannot yet tell a background
-# paragraph with a new cast (ECOWAS in a Mali story) from an appended story, nor an
-# appended story about the same country (a Japanese pitcher after a Korea–Japan story).
-KNOWN_SEGMENTATION_MISSES = {
-    "05_mali_election_delay": "background paragraphs with a new cast are cut",
-    "07_baltic_cable_tanker": "late paragraphs with a new cast are cut",
-    "13_korea_japan_fisheries": "appended stories naming the story's countries are kept",
-    "16_ghana_cocoa_price_crlf_bom": "late reaction paragraphs are cut",
-    "24_mexico_us_water_treaty": "appended stories naming the story's countries are kept",
-}
-
-
-def _story_case(case: Path) -> object:
-    reason = KNOWN_SEGMENTATION_MISSES.get(case.name)
-    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-    return pytest.param(case, marks=marks, id=case.name)
-
-
 def test_the_fixture_set_is_present():
     assert len(CASES) >= 20
 
 
-@pytest.mark.parametrize("case", [_story_case(c) for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
 def test_main_story_whole_and_noise_gone(case):
     _, problems = score(case)
     assert not problems, "\n".join(problems)
@@ -106,13 +87,8 @@ def test_metadata_matches_the_labels(case):
     ]
 
 
-# Measured floor (the issue's bar is 100% of both; see KNOWN_SEGMENTATION_MISSES).
-MIN_PARAGRAPHS_KEPT = 0.94
-MIN_NOISE_REMOVED = 0.98
-
-
-def test_totals_stay_above_the_measured_floor():
-    """Paragraph retention and noise removal over the whole set, printed and held."""
+def test_totals_are_perfect():
+    """The issue's bar: 100% of main-story paragraphs kept, 100% of labelled noise removed."""
     total = Score()
     for case in CASES:
         s, _ = score(case)
@@ -122,5 +98,4 @@ def test_totals_stay_above_the_measured_floor():
         f"\nfixtures: kept {total.kept}/{total.paragraphs} paragraphs, "
         f"removed {total.removed}/{total.noise} noise items"
     )
-    assert total.kept / total.paragraphs >= MIN_PARAGRAPHS_KEPT
-    assert total.removed / total.noise >= MIN_NOISE_REMOVED
+    assert (total.kept, total.removed) == (total.paragraphs, total.noise)
