@@ -71,14 +71,21 @@ PROMO = re.compile(
     r"|.{0,120}\b(?:(?:delivered|sent)\s+(?:straight\s+)?to|in(?:to)?)\s+your\s+inbox\b.{0,60}"
     r"|ready\s+to\b.{0,120}\b(?:app|download|subscribe|sign\s+up)\b.{0,80}"
     r"|app-?store\s*(?:play-?store|google\s*play)?|google\s*play|app\s+store"
+    r"|(?:available|download\w*)\s+(?:now\s+)?(?:on|from)\s+(?:the\s+)?(?:app\s+store|google\s+play)"
+    r".{0,60}|read\s+(?:this|the\s+full)\s+(?:story|article)\s+in\s+(?:our|the)\s+app\W{0,3}"
+    r"|get\s+the\s+.{1,40}\s+app\W{0,3}"
     r"|(?:sign\s+up|subscribe|register)\b.{0,120}|newsletter\b.{0,100}"
     r"|.{0,60}\bnewsletter|try\s+\w+\s+free.{0,60}|(?:click|tap)\s+here\b.{0,80}",
     _I,
 )
 
 COMMENTS = re.compile(
-    r"comments?(?:\s*\(\d+\))?|no\s+comments?(?:\s+yet)?\.*|be\s+the\s+first\s+to\s+comment\.?"
-    r"|(?:log|sign)\s*in\s+to\s+(?:comment|reply|join).{0,60}|leave\s+a\s+(?:comment|reply)"
+    r"comments?(?:\s*\(\d+\))?|no\s+comments?(?:\s+yet)?\.*(?:\s+be\s+the\s+first\b.{0,60})?"
+    r"|be\s+the\s+first\s+to\s+(?:comment|share|reply).{0,60}"
+    r"|comments\s+are\s+(?:closed|disabled|turned\s+off).{0,60}"
+    r"|.{0,40}\bcommunity\s+(?:guidelines|standards|rules)\b.{0,60}|sort\s+by\s*:.{0,30}"
+    r"|(?:log|sign)\s*in\s+to\s+(?:comment|reply|join|leave|post|add).{0,60}"
+    r"|leave\s+a\s+(?:comment|reply)"
     r"|\d+\s+comments?|view\s+comments|show\s+comments|join\s+the\s+(?:conversation|discussion)",
     _I,
 )
