@@ -112,6 +112,7 @@ class PipelineInfo(_Model):
 
     version: str
     model: str | None = None
+    kb: str | None = Field(default=None, description="Version of the curated knowledge base.")
     timings_ms: Timings = Field(default_factory=Timings)
 
 

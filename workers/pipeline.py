@@ -15,7 +15,7 @@ from schemas.article import RawArticle, SourceKind
 from schemas.record import PipelineInfo, Record, Timings
 from schemas.stages import CleanedArticle
 from workers.clean import CleanOptions, clean
-from workers.nlp import LoadedModel, entities_from_doc
+from workers.nlp import LoadedModel, entities_for
 from workers.sinks import Sink
 
 try:
@@ -81,7 +81,7 @@ def extract_stage(cleaned: CleanedArticle, model: LoadedModel) -> Record:
     """Entities and events of the cleaned story, assembled into the full record."""
     started = time.perf_counter()
     doc = model.nlp(cleaned.text)
-    entities = entities_from_doc(doc)
+    entities = entities_for(doc)
     source = cleaned.source
     if cleaned.outlet and not source.outlet:
         source = source.model_copy(update={"outlet": cleaned.outlet})
@@ -103,6 +103,7 @@ def extract_stage(cleaned: CleanedArticle, model: LoadedModel) -> Record:
         pipeline=PipelineInfo(
             version=PIPELINE_VERSION,
             model=model.label,
+            kb=model.kb_version,
             timings_ms=Timings(clean=cleaned.clean_ms, extract=_ms_since(started)),
         ),
     )

@@ -1,6 +1,15 @@
 """The `extract` stage: entities and events of the cleaned main story."""
 
-from workers.nlp.entities import entities_from_doc, stable_id
+from workers.nlp.entities import entities_for, extract_entities, stable_id
+from workers.nlp.kb import KnowledgeBase, load_kb
 from workers.nlp.model import LoadedModel, get_model
 
-__all__ = ["LoadedModel", "entities_from_doc", "get_model", "stable_id"]
+__all__ = [
+    "KnowledgeBase",
+    "LoadedModel",
+    "entities_for",
+    "extract_entities",
+    "get_model",
+    "load_kb",
+    "stable_id",
+]

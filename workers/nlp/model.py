@@ -15,6 +15,8 @@ import spacy
 import structlog
 from spacy.language import Language
 
+from workers.nlp.kb import load_kb
+
 log = structlog.get_logger(__name__)
 
 _lock = threading.Lock()
@@ -30,6 +32,7 @@ class LoadedModel:
     name: str
     version: str
     load_seconds: float
+    kb_version: str = "missing"
 
     @property
     def label(self) -> str:
@@ -45,6 +48,10 @@ def get_model(package: str) -> LoadedModel:
             started = time.perf_counter()
             # The parser is kept: events need the dependency tree.
             nlp = spacy.load(package, exclude=["senter"])
+            # Explicit registration: importing the module registers the factory.
+            from workers.nlp import repair  # noqa: F401
+
+            nlp.add_pipe("newsflow_entity_repair", after="ner")
             seconds = time.perf_counter() - started
             meta: dict[str, Any] = nlp.meta
             _loaded[package] = LoadedModel(
@@ -52,6 +59,7 @@ def get_model(package: str) -> LoadedModel:
                 name=f"{meta.get('lang', 'xx')}_{meta.get('name', package)}",
                 version=str(meta.get("version", "unknown")),
                 load_seconds=seconds,
+                kb_version=load_kb().version,
             )
             load_count += 1
             log.info("model_loaded", model=package, seconds=round(seconds, 3))

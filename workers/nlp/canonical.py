@@ -1,0 +1,318 @@
+"""Canonical entities of one article: mentions clustered, linked, country-coded, ranked.
+
+1. Mentions: every kept span, with the role phrase around it ("North Korean leader",
+   "governor of Russia's Primorsky region") and its honorific (Mr / Ms).
+2. Clusters: places, organisations and groups by knowledge-base entry or normalised name;
+   people by full name, then a bare or titled surname ("Kim", "Mr Kim") joins the most
+   salient person of that name (matching the honorific's gender). Kim Jong Un and Kim Yo-jong
+   differ in their full names, so they stay apart.
+3. Organisations: an acronym joins the organisation it abbreviates ("KCNA").
+4. Linking: knowledge-base name, id, Wikidata QID and country; otherwise the country comes
+   from the role ("Russian Defence Minister"), a possessive ("South Korea's unification
+   ministry") or a country named inside the name; the id is stable over articles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span
+
+from schemas.record import Entity
+from schemas.record import Span as TextSpan
+from workers.nlp.kb import KbEntry, KnowledgeBase, normalize
+from workers.nlp.titles import HONORIFIC_GENDER, ROLE_NOUNS, TITLE_WORDS
+
+KEPT_TYPES = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"})
+_GROUP = {"LOC": "GPE"}  # places the model splits into GPE and LOC are one kind here
+_CONNECTORS = frozenset({"of", "the", "for", "and", "'s", "’s", "-", "&"})
+_NOT_ROLE = frozenset({"who", "which", "that", "and"})
+_STOP_INITIALS = frozenset({"of", "the", "and", "for", "&", "de", "du", "des", "la", "le"})
+
+
+@dataclass
+class Mention:
+    """One span of the text that names an entity."""
+
+    span: Span
+    label: str
+    role: str | None = None
+    gender: str | None = None
+
+    @property
+    def norm(self) -> str:
+        """Normalised text."""
+        return normalize(self.span.text)
+
+    @property
+    def tokens(self) -> list[str]:
+        """Normalised words."""
+        return self.norm.split()
+
+
+@dataclass
+class Cluster:
+    """Mentions of one entity."""
+
+    label: str
+    mentions: list[Mention] = field(default_factory=list)
+    entry: KbEntry | None = None
+
+    @property
+    def full_names(self) -> list[Mention]:
+        """Mentions of two or more words."""
+        return [m for m in self.mentions if len(m.tokens) >= 2]
+
+    @property
+    def gender(self) -> str | None:
+        """The gender an honorific gave this person, if any."""
+        return next((m.gender for m in self.mentions if m.gender), None)
+
+
+def stable_id(entity_type: str, name: str) -> str:
+    """An id from type and normalised name: the same name gets the same id in every article."""
+    key = f"{entity_type}|{normalize(name)}"
+    return f"nf:{entity_type.lower()}:{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+
+
+def entities_from_doc(doc: Doc, kb: KnowledgeBase) -> list[Entity]:
+    """The canonical entities of a processed document."""
+    mentions = [_mention(ent) for ent in doc.ents if ent.label_ in KEPT_TYPES]
+    clusters = _cluster(mentions, kb)
+    _merge_acronyms(clusters)
+    entities = [_entity(c, kb, len(doc.text)) for c in clusters if c.mentions]
+    most = max((len(e.mentions) for e in entities), default=1)
+    ranked = [
+        e.model_copy(update={"salience": _salience(e, most, len(doc.text))}) for e in entities
+    ]
+    return sorted(ranked, key=lambda e: (-e.salience, e.mentions[0].start))
+
+
+# 1. mentions
+def _mention(ent: Span) -> Mention:
+    label = _GROUP.get(ent.label_, ent.label_)
+    mention = Mention(ent, label)
+    if label == "PERSON":
+        mention.role, mention.gender = _role_before(ent)
+        mention.role = mention.role or _appositive_role(ent)
+    return mention
+
+
+def _role_before(ent: Span) -> tuple[str | None, str | None]:
+    """The title phrase right before a name ('Russia's Defence Minister'), and its gender."""
+    doc = ent.doc
+    i = ent.start - 1
+    gender = HONORIFIC_GENDER.get(doc[i].lower_.rstrip(".")) if i >= 0 else None
+    start = ent.start
+    while i >= 0 and i >= ent.sent.start:
+        token = doc[i]
+        word = token.lower_.rstrip(".")
+        in_name = token.ent_type_ in {"GPE", "NORP", "ORG"}
+        if token.ent_type_ == "PERSON":
+            break  # another person's name ends the phrase ("Mr Kim and Mr Putin")
+        if (
+            word in TITLE_WORDS
+            or word in ROLE_NOUNS
+            or in_name
+            or (word in _CONNECTORS and start < ent.start)
+        ):
+            start = i
+            i -= 1
+            continue
+        break
+    while start < ent.start and doc[start].lower_ in _CONNECTORS:
+        start += 1
+    phrase = doc[start : ent.start]
+    words = {t.lower_.rstrip(".") for t in phrase}
+    if not words & (ROLE_NOUNS | TITLE_WORDS) or words <= set(HONORIFIC_GENDER):
+        return None, gender
+    return phrase.text, gender
+
+
+def _appositive_role(ent: Span) -> str | None:
+    """'X, governor of Y,' or 'the leader's sister, X': a role phrase set off by a comma."""
+    doc = ent.doc
+    after = ent.end
+    if after < len(doc) and doc[after].text == ",":
+        j = after + 1
+        end = j
+        while j < len(doc) and j < ent.sent.end and doc[j].text not in {",", ".", ";", "—", "–"}:
+            j += 1
+            end = j
+        phrase = doc[after + 1 : end]
+        opens_role = {t.lower_ for t in phrase[:3]} & ROLE_NOUNS or (
+            len(phrase) > 0
+            and phrase[0].lower_ in {"the", "a", "an"}
+            and {t.lower_ for t in phrase} & ROLE_NOUNS
+        )
+        if 0 < len(phrase) <= 10 and phrase[0].lower_ not in _NOT_ROLE and opens_role:
+            return phrase.text
+    before = ent.start - 1
+    if before > ent.sent.start and doc[before].text == ",":
+        j = before - 1
+        while j >= ent.sent.start and doc[j].text not in {",", ";", ":", "(", "and"}:
+            j -= 1
+        phrase = doc[j + 1 : before]
+        if 0 < len(phrase) <= 6 and phrase[-1].lower_ in ROLE_NOUNS:
+            return phrase.text
+    return None
+
+
+# 2. clusters
+def _cluster(mentions: list[Mention], kb: KnowledgeBase) -> list[Cluster]:
+    clusters: dict[tuple[str, str], Cluster] = {}
+    partial: list[Mention] = []
+    for m in mentions:
+        entry = kb.lookup(m.span.text, m.label)
+        label = m.label
+        if entry is not None and entry.type != "PERSON" and m.label != "NORP":
+            label = "GPE" if entry.type == "GPE" else entry.type
+        if label == "NORP":
+            country = kb.country_of(m.span.text)
+            key = ("NORP", country or m.norm)
+            entry = None
+        elif label == "PERSON" and entry is None and len(m.tokens) < 2:
+            partial.append(m)
+            continue
+        else:
+            key = (label, entry.id if entry else m.norm)
+        cluster = clusters.setdefault(key, Cluster(label, entry=entry))
+        cluster.mentions.append(m)
+    people = [c for c in clusters.values() if c.label == "PERSON"]
+    # Partial names resolve in reading order, so "Mr Kim" follows who has been discussed.
+    for m in sorted(partial, key=lambda x: x.span.start_char):
+        target = _resolve_partial(m, people)
+        if target is None:
+            target = clusters.setdefault(("PERSON", m.norm), Cluster("PERSON"))
+            if target not in people:
+                people.append(target)
+        target.mentions.append(m)
+    for cluster in clusters.values():
+        cluster.mentions.sort(key=lambda x: x.span.start_char)
+    return list(clusters.values())
+
+
+def _resolve_partial(m: Mention, people: list[Cluster]) -> Cluster | None:
+    """The person a bare or titled name means.
+
+    Among people whose full name contains the word (first or last), introduced before it:
+    the honorific's gender first, then the one mentioned most so far, then the most recent.
+    """
+    word, at = m.norm, m.span.start_char
+    candidates = [
+        c for c in people if any(word in (f.tokens[0], f.tokens[-1]) for f in c.full_names)
+    ]
+    earlier = [c for c in candidates if c.mentions and c.mentions[0].span.start_char < at]
+    candidates = earlier or candidates
+    if m.gender:
+        same = [c for c in candidates if c.gender in (None, m.gender)]
+        gendered = [c for c in same if c.gender == m.gender]
+        candidates = gendered or same
+    if not candidates:
+        return None
+
+    def standing(c: Cluster) -> tuple[int, int]:
+        before = [x.span.start_char for x in c.mentions if x.span.start_char < at]
+        return len(before), max(before, default=-1)
+
+    return max(candidates, key=standing)
+
+
+# 3. acronyms
+def _merge_acronyms(clusters: list[Cluster]) -> None:
+    orgs = [c for c in clusters if c.label == "ORG" and c.mentions]
+    for short in orgs:
+        text = short.mentions[0].span.text
+        if not (2 <= len(text) <= 6 and text.isupper() and text.isalpha()):
+            continue
+        for long in orgs:
+            if long is short or not long.mentions:
+                continue
+            words = [
+                w for w in long.mentions[0].span.text.split() if w.lower() not in _STOP_INITIALS
+            ]
+            if len(words) >= 2 and "".join(w[0] for w in words).upper() == text:
+                long.mentions.extend(short.mentions)
+                long.mentions.sort(key=lambda x: x.span.start_char)
+                long.entry = long.entry or short.entry
+                short.mentions = []
+                break
+
+
+# 4. linking
+def _entity(c: Cluster, kb: KnowledgeBase, length: int) -> Entity:
+    surface = [m.span.text for m in c.mentions]
+    entry = c.entry
+    if entry is None and c.label == "PERSON":
+        entry = next((e for m in c.full_names if (e := kb.lookup(m.span.text, "PERSON"))), None)
+    if entry is not None:
+        name = entry.name
+    elif c.label == "PERSON" and c.full_names:
+        name = max((m.span.text for m in c.full_names), key=len)
+    else:
+        name = Counter(surface).most_common(1)[0][0]
+    roles = list(dict.fromkeys(m.role for m in c.mentions if m.role))
+    return Entity(
+        id=entry.id if entry else stable_id(c.label, name),
+        name=name,
+        type=c.label,  # type: ignore[arg-type]
+        country=_country(c, entry, roles, kb),
+        wikidata=entry.wikidata if entry else None,
+        roles=roles,
+        aliases=sorted({s for s in surface if s != name}),
+        mentions=[
+            TextSpan(text=m.span.text, start=m.span.start_char, end=m.span.end_char)
+            for m in c.mentions
+        ],
+    )
+
+
+def _country(c: Cluster, entry: KbEntry | None, roles: list[str], kb: KnowledgeBase) -> str | None:
+    if entry is not None and (entry.country or entry.capital_of):
+        return entry.capital_of or entry.country
+    if c.label in {"GPE", "NORP"}:
+        for m in c.mentions:
+            if country := kb.country_of(m.span.text):
+                return country
+    for role in roles:
+        if country := _country_in(role, kb):
+            return country
+    if c.label in {"ORG", "FAC"}:
+        for m in c.mentions:
+            if country := _country_in(m.span.text, kb) or _possessor_country(m.span, kb):
+                return country
+    return None
+
+
+def _country_in(text: str, kb: KnowledgeBase) -> str | None:
+    """A country named in a phrase: 'Russia's Defence Minister', 'South Korean President'."""
+    words = normalize(text).split()
+    for size in (3, 2, 1):
+        for i in range(len(words) - size + 1):
+            if country := kb.country_of(" ".join(words[i : i + size])):
+                return country
+    return None
+
+
+def _possessor_country(span: Span, kb: KnowledgeBase) -> str | None:
+    """'South Korea's unification ministry' → the possessor's country."""
+    doc = span.doc
+    i = span.start - 1
+    while i >= 0 and doc[i].is_lower and doc[i].is_alpha and i >= span.start - 3:
+        i -= 1
+    if i >= 1 and doc[i].text in {"'s", "’s"}:
+        owner = doc[i - 1]
+        if owner.ent_type_ in {"GPE", "NORP"}:
+            ent = next((e for e in doc.ents if e.start <= owner.i < e.end), None)
+            if ent is not None:
+                return kb.country_of(ent.text)
+    return None
+
+
+def _salience(e: Entity, most: int, length: int) -> float:
+    """Mentions relative to the most-mentioned entity, plus how early it first appears."""
+    frequency = len(e.mentions) / most
+    earliness = 1.0 - e.mentions[0].start / max(length, 1)
+    return round(min(1.0, 0.7 * frequency + 0.3 * earliness), 3)

@@ -1,0 +1,150 @@
+"""The curated knowledge base (`data/kb.json`): countries, capitals, demonyms, people and
+organisations, indexed by every normalised name and alias."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+KB_PATH = Path(__file__).parent / "data" / "kb.json"
+
+EntryType = Literal["PERSON", "ORG", "GPE"]
+
+
+def normalize(name: str) -> str:
+    """Case, accents, hyphens, dots and possessives folded: 'Kim Jong-un’s' → 'kim jong un'."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    folded = re.sub(r"['’]s\b", "", folded)
+    return re.sub(r"[^a-z0-9]+", " ", folded).strip()
+
+
+@dataclass(frozen=True)
+class KbEntry:
+    """One thing the knowledge base knows."""
+
+    id: str
+    name: str
+    type: EntryType
+    country: str | None
+    wikidata: str | None
+    aliases: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    kind: str | None = None  # organisations: government, state_media, international, …
+    capital_of: str | None = None  # capitals: the ISO3 they stand for as metonyms
+
+
+@dataclass
+class KnowledgeBase:
+    """Indexes over the curated entries."""
+
+    version: str
+    by_name: dict[str, list[KbEntry]] = field(default_factory=dict)
+    demonyms: dict[str, str] = field(default_factory=dict)  # normalised demonym → ISO3
+    demonym_forms: list[str] = field(default_factory=list)  # demonyms as written
+    countries: dict[str, KbEntry] = field(default_factory=dict)  # ISO3 → country entry
+
+    def lookup(self, name: str, entity_type: str | None = None) -> KbEntry | None:
+        """The entry a name or alias denotes (preferring `entity_type`), or None."""
+        candidates = self.by_name.get(normalize(name), [])
+        if entity_type is not None:
+            typed = [e for e in candidates if e.type == _KB_TYPE.get(entity_type, entity_type)]
+            candidates = typed or candidates
+        return candidates[0] if len(candidates) >= 1 else None
+
+    def country_of(self, text: str) -> str | None:
+        """ISO3 of a country name, alias, demonym or capital written in `text`, else None."""
+        key = normalize(text)
+        if key in self.demonyms:
+            return self.demonyms[key]
+        for entry in self.by_name.get(key, []):
+            if entry.type == "GPE":
+                return entry.capital_of or entry.country
+        return None
+
+    def _add(self, entry: KbEntry, names: list[str]) -> None:
+        for name in {entry.name, *names}:
+            key = normalize(name)
+            if key and entry not in self.by_name.setdefault(key, []):
+                self.by_name[key].append(entry)
+
+
+# spaCy labels → the KB type that can carry them.
+_KB_TYPE = {
+    "PERSON": "PERSON",
+    "ORG": "ORG",
+    "GPE": "GPE",
+    "LOC": "GPE",
+    "NORP": "GPE",
+    "FAC": "ORG",
+}
+
+
+def _entry_id(wikidata: str | None, kind: str, name: str) -> str:
+    return f"wd:{wikidata}" if wikidata else f"kb:{kind}:{normalize(name).replace(' ', '-')}"
+
+
+def build(data: dict[str, Any]) -> KnowledgeBase:
+    """Index a parsed kb.json."""
+    kb = KnowledgeBase(version=str(data.get("version", "unknown")))
+    for c in data.get("countries", []):
+        country = KbEntry(
+            id=_entry_id(c.get("wikidata"), "country", c["name"]),
+            name=c["name"],
+            type="GPE",
+            country=c["iso3"],
+            wikidata=c.get("wikidata"),
+            aliases=tuple(c.get("aliases", [])),
+        )
+        kb.countries[c["iso3"]] = country
+        kb._add(country, list(c.get("aliases", [])))
+        for demonym in c.get("demonyms", []):
+            kb.demonyms.setdefault(normalize(demonym), c["iso3"])
+            kb.demonym_forms.append(demonym)
+        capital = c.get("capital")
+        if capital and capital.get("name"):
+            entry = KbEntry(
+                id=_entry_id(capital.get("wikidata"), "city", capital["name"]),
+                name=capital["name"],
+                type="GPE",
+                country=c["iso3"],
+                wikidata=capital.get("wikidata"),
+                aliases=tuple(capital.get("aliases", [])),
+                capital_of=c["iso3"],
+            )
+            kb._add(entry, list(capital.get("aliases", [])))
+    for p in data.get("people", []):
+        entry = KbEntry(
+            id=_entry_id(p.get("wikidata"), "person", p["name"]),
+            name=p["name"],
+            type="PERSON",
+            country=p.get("country"),
+            wikidata=p.get("wikidata"),
+            aliases=tuple(p.get("aliases", [])),
+            roles=tuple(p.get("roles", [])),
+        )
+        kb._add(entry, list(p.get("aliases", [])))
+    for o in data.get("organizations", []):
+        entry = KbEntry(
+            id=_entry_id(o.get("wikidata"), "org", o["name"]),
+            name=o["name"],
+            type="ORG",
+            country=o.get("country"),
+            wikidata=o.get("wikidata"),
+            aliases=tuple(o.get("aliases", [])),
+            kind=o.get("kind"),
+        )
+        kb._add(entry, list(o.get("aliases", [])))
+    return kb
+
+
+@lru_cache(maxsize=4)
+def load_kb(path: Path = KB_PATH) -> KnowledgeBase:
+    """The knowledge base at `path`, parsed once per process."""
+    if not path.exists():
+        return KnowledgeBase(version="missing")
+    return build(json.loads(path.read_text(encoding="utf-8")))
