@@ -96,9 +96,13 @@ class EntityRepair:
             return False
         token = span[0]
         word = token.lower_
-        if token.is_sent_start or token.i == 0 or token.nbor(-1).text in {"“", '"', "‘"}:
-            return zipf_frequency(word, "en") >= COMMON_WORD_ZIPF
-        return word in TITLE_WORDS
+        if word in TITLE_WORDS:
+            return True
+        if token.tag_:
+            # The tagger tells a common noun ('Analysts', NNS) from a name ('Smith', NNP).
+            return token.tag_ in {"NN", "NNS"}
+        at_start = token.is_sent_start or token.i == 0 or token.nbor(-1).text in {"“", '"', "‘"}
+        return at_start and zipf_frequency(word, "en") >= COMMON_WORD_ZIPF
 
 
 def _extend_hyphenated(doc: Doc, end: int) -> int:
