@@ -28,6 +28,84 @@ from workers.nlp.titles import HONORIFIC_GENDER, ROLE_NOUNS, TITLE_WORDS
 KEPT_TYPES = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"})
 _GROUP = {"LOC": "GPE"}  # places the model splits into GPE and LOC are one kind here
 _CONNECTORS = frozenset({"of", "the", "for", "and", "'s", "’s", "-", "&"})
+# Family names that come first in Korean and Chinese names as written in English news.
+FAMILY_FIRST_SURNAMES = frozenset(
+    [
+        "kim",
+        "lee",
+        "park",
+        "choi",
+        "jung",
+        "jeong",
+        "kang",
+        "cho",
+        "jo",
+        "yoon",
+        "yun",
+        "jang",
+        "lim",
+        "han",
+        "oh",
+        "seo",
+        "shin",
+        "kwon",
+        "hwang",
+        "ahn",
+        "song",
+        "yoo",
+        "ryu",
+        "hong",
+        "moon",
+        "xi",
+        "li",
+        "wang",
+        "zhang",
+        "liu",
+        "chen",
+        "yang",
+        "huang",
+        "zhao",
+        "wu",
+        "zhou",
+        "sun",
+        "ma",
+        "hu",
+        "guo",
+        "he",
+        "lin",
+        "gao",
+        "luo",
+        "zheng",
+        "liang",
+        "xie",
+        "tang",
+        "han",
+        "feng",
+        "deng",
+        "cao",
+        "peng",
+        "zeng",
+        "xiao",
+        "tian",
+        "dong",
+        "pan",
+        "yuan",
+        "cai",
+        "jiang",
+        "yu",
+        "du",
+        "ye",
+        "cheng",
+        "wei",
+        "su",
+        "lu",
+        "ding",
+        "ren",
+        "shen",
+        "yao",
+        "zhu",
+    ]
+)
 _NOT_ROLE = frozenset({"who", "which", "that", "and"})
 _STOP_INITIALS = frozenset({"of", "the", "and", "for", "&", "de", "du", "des", "la", "le"})
 
@@ -97,7 +175,23 @@ def _mention(ent: Span) -> Mention:
     if label == "PERSON":
         mention.role, mention.gender = _role_before(ent)
         mention.role = mention.role or _appositive_role(ent)
+        if mention.gender is None and len(ent) >= 2:
+            mention.gender = _pronoun_gender(ent)
     return mention
+
+
+def _pronoun_gender(ent: Span) -> str | None:
+    """'Park Soo-min … said she …': the first personal pronoun after a name in its sentence,
+    when the sentence names no one else."""
+    others = [e for e in ent.sent.ents if e.label_ == "PERSON" and e.start != ent.start]
+    if others:
+        return None
+    for token in ent.doc[ent.end : ent.sent.end]:
+        if token.lower_ in {"he", "him", "his", "himself"}:
+            return "m"
+        if token.lower_ in {"she", "her", "hers", "herself"}:
+            return "f"
+    return None
 
 
 def _role_before(ent: Span) -> tuple[str | None, str | None]:
@@ -180,7 +274,8 @@ def _cluster(mentions: list[Mention], kb: KnowledgeBase) -> list[Cluster]:
             key = (label, entry.id if entry else m.norm)
         cluster = clusters.setdefault(key, Cluster(label, entry=entry))
         cluster.mentions.append(m)
-    people = [c for c in clusters.values() if c.label == "PERSON"]
+    _merge_name_suffixes(clusters)
+    people = [c for c in clusters.values() if c.label == "PERSON" and c.mentions]
     # Partial names resolve in reading order, so "Mr Kim" follows who has been discussed.
     for m in sorted(partial, key=lambda x: x.span.start_char):
         target = _resolve_partial(m, people)
@@ -194,16 +289,40 @@ def _cluster(mentions: list[Mention], kb: KnowledgeBase) -> list[Cluster]:
     return list(clusters.values())
 
 
+def _merge_name_suffixes(clusters: dict[tuple[str, str], Cluster]) -> None:
+    """'Lula da Silva' joins 'Luiz Inacio Lula da Silva': a name that ends a longer one."""
+    people = [c for c in clusters.values() if c.label == "PERSON" and c.full_names]
+    for short in people:
+        words = short.full_names[0].tokens
+        longer = [
+            c
+            for c in people
+            if c is not short
+            and c.mentions
+            and len(c.full_names[0].tokens) > len(words)
+            and c.full_names[0].tokens[-len(words) :] == words
+        ]
+        if len(longer) == 1:
+            longer[0].mentions.extend(short.mentions)
+            longer[0].entry = longer[0].entry or short.entry
+            short.mentions = []
+
+
 def _resolve_partial(m: Mention, people: list[Cluster]) -> Cluster | None:
     """The person a bare or titled name means.
 
-    Among people whose full name contains the word (first or last), introduced before it:
-    the honorific's gender first, then the one mentioned most so far, then the most recent.
+    Candidates are people introduced before it whose surname it is (the last word of the
+    name, or the first for a family-name-first name such as 'Kim Jong-un'). Then: the
+    honorific's gender; a namesake introduced in the previous sentences of the same paragraph
+    ("Lee Seong-kweun, a lawmaker, said … Lee added …"); else the one mentioned most so far,
+    then the most recent.
     """
     word, at = m.norm, m.span.start_char
-    candidates = [
-        c for c in people if any(word in (f.tokens[0], f.tokens[-1]) for f in c.full_names)
-    ]
+    ranked = [(c, _surname_rank(word, c)) for c in people]
+    best = max((rank for _, rank in ranked), default=0)
+    if best == 0:
+        return None
+    candidates = [c for c, rank in ranked if rank == best]
     earlier = [c for c in candidates if c.mentions and c.mentions[0].span.start_char < at]
     candidates = earlier or candidates
     if m.gender:
@@ -212,12 +331,60 @@ def _resolve_partial(m: Mention, people: list[Cluster]) -> Cluster | None:
         candidates = gendered or same
     if not candidates:
         return None
+    if len(candidates) > 1 and (recent := _introduced_just_before(m, candidates)) is not None:
+        return recent
 
     def standing(c: Cluster) -> tuple[int, int]:
         before = [x.span.start_char for x in c.mentions if x.span.start_char < at]
         return len(before), max(before, default=-1)
 
     return max(candidates, key=standing)
+
+
+def _surname_rank(word: str, c: Cluster) -> int:
+    """2: the name's surname; 1: another part of it; 0: not in the name."""
+    rank = 0
+    for full in c.full_names:
+        tokens = full.tokens
+        if word == tokens[-1] or (word == tokens[0] and _family_name_first(full)):
+            return 2
+        if word in tokens:
+            rank = 1
+    return rank
+
+
+def _family_name_first(m: Mention) -> bool:
+    """Korean and Chinese names put the family name first ('Kim Jong-un', 'Xi Jinping')."""
+    return "-" in m.span.text or m.tokens[0] in FAMILY_FIRST_SURNAMES
+
+
+def _introduced_just_before(m: Mention, candidates: list[Cluster]) -> Cluster | None:
+    """A namesake first named in an earlier sentence of the same paragraph, after every other
+    candidate was last mentioned: the bare name goes on about the newcomer."""
+    doc = m.span.doc
+    at = m.span.start_char
+    paragraph_start = doc.text.rfind("\n\n", 0, at)
+    newcomers = [
+        c
+        for c in candidates
+        if paragraph_start < c.mentions[0].span.start_char < at
+        and c.mentions[0].span.sent.start != m.span.sent.start
+    ]
+    if not newcomers:
+        return None
+    newcomer = max(newcomers, key=lambda c: c.mentions[0].span.start_char)
+    introduced = newcomer.mentions[0].span.start_char
+    others_last = max(
+        (
+            x.span.start_char
+            for c in candidates
+            if c is not newcomer
+            for x in c.mentions
+            if x.span.start_char < at
+        ),
+        default=-1,
+    )
+    return newcomer if introduced > others_last else None
 
 
 # 3. acronyms

@@ -130,7 +130,7 @@ def test_the_kims_stay_four_people_and_mr_kim_is_the_one_discussed(nlp):
     text = (
         "North Korean leader Kim Jong-un met envoys. Mr Kim said ties were strong. "
         "His grandfather Kim Il-sung founded the state, and his sister Kim Yo-jong spoke. "
-        "South Korea's unification minister Kim Yung-ho replied. Kim later left."
+        "South Korea's unification minister Kim Yung-ho replied.\n\nKim later left."
     )
     spans = [
         ("North Korean", "NORP"),
@@ -151,6 +151,23 @@ def test_the_kims_stay_four_people_and_mr_kim_is_the_one_discussed(nlp):
     assert leader.roles == ["North Korean leader"]
     assert found["Kim Yung-ho"].country == "KOR"
     assert found["Kim Yung-ho"].roles == ["South Korea's unification minister"]
+
+
+def test_a_bare_name_right_after_a_newcomer_means_the_newcomer(nlp):
+    text = (
+        "North Korean leader Kim Jong-un spoke. Mr Kim left. "
+        "Unification minister Kim Yung-ho then replied. Kim said talks were needed."
+    )
+    spans = [
+        ("North Korean", "NORP"),
+        ("Kim Jong-un", "PERSON"),
+        ("Kim", "PERSON"),
+        ("Kim Yung-ho", "PERSON"),
+        ("Kim", "PERSON"),
+    ]
+    found = entities(nlp, text, spans)
+    assert [m.text for m in found["Kim Yung-ho"].mentions] == ["Kim Yung-ho", "Kim"]
+    assert [m.text for m in found["Kim Jong Un"].mentions] == ["Kim Jong-un", "Kim"]
 
 
 def test_a_bare_surname_follows_the_most_recently_introduced_namesake(nlp):
