@@ -279,10 +279,16 @@ def _cluster(mentions: list[Mention], kb: KnowledgeBase) -> list[Cluster]:
     # Partial names resolve in reading order, so "Mr Kim" follows who has been discussed.
     for m in sorted(partial, key=lambda x: x.span.start_char):
         target = _resolve_partial(m, people)
+        if target is None and (known := kb.by_surname(m.span.text)) is not None:
+            # A surname no one in the article carries, but one known person does.
+            target = next((c for c in people if c.entry == known), None)
+            target = target or clusters.setdefault(
+                ("PERSON", known.id), Cluster("PERSON", entry=known)
+            )
         if target is None:
             target = clusters.setdefault(("PERSON", m.norm), Cluster("PERSON"))
-            if target not in people:
-                people.append(target)
+        if target not in people:
+            people.append(target)
         target.mentions.append(m)
     for cluster in clusters.values():
         cluster.mentions.sort(key=lambda x: x.span.start_char)

@@ -18,8 +18,9 @@ EntryType = Literal["PERSON", "ORG", "GPE"]
 
 def normalize(name: str) -> str:
     """Case, accents, hyphens, dots and possessives folded: 'Kim Jong-un’s' → 'kim jong un'."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    folded = re.sub(r"['’]s\b", "", folded)
+    # The possessive goes before ASCII folding, which would drop the curly apostrophe.
+    unpossessed = re.sub(r"['’]s\b", "", name)
+    folded = unicodedata.normalize("NFKD", unpossessed).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", " ", folded).strip()
 
 
@@ -47,6 +48,7 @@ class KnowledgeBase:
     demonyms: dict[str, str] = field(default_factory=dict)  # normalised demonym → ISO3
     demonym_forms: list[str] = field(default_factory=list)  # demonyms as written
     countries: dict[str, KbEntry] = field(default_factory=dict)  # ISO3 → country entry
+    surnames: dict[str, KbEntry | None] = field(default_factory=dict)  # None: ambiguous
 
     def lookup(self, name: str, entity_type: str | None = None) -> KbEntry | None:
         """The entry a name or alias denotes (preferring `entity_type`), or None."""
@@ -65,6 +67,10 @@ class KnowledgeBase:
             if entry.type == "GPE":
                 return entry.capital_of or entry.country
         return None
+
+    def by_surname(self, word: str) -> KbEntry | None:
+        """The one known person with this surname ('Zelenskyy'), or None if none or several."""
+        return self.surnames.get(normalize(word))
 
     def _add(self, entry: KbEntry, names: list[str]) -> None:
         for name in {entry.name, *names}:
@@ -128,6 +134,9 @@ def build(data: dict[str, Any]) -> KnowledgeBase:
             roles=tuple(p.get("roles", [])),
         )
         kb._add(entry, list(p.get("aliases", [])))
+        for surname in {normalize(n).split()[-1] for n in (entry.name, *entry.aliases)}:
+            known = kb.surnames.get(surname, entry)
+            kb.surnames[surname] = entry if known in (entry,) else None
     for o in data.get("organizations", []):
         entry = KbEntry(
             id=_entry_id(o.get("wikidata"), "org", o["name"]),

@@ -6,7 +6,8 @@ Runs after `ner`. It:
 2. keeps hyphenated East Asian given names whole ("Yoon Suk" + "-yeol" → "Yoon Suk-yeol");
 3. strips leading titles off people ("President Putin" → "Putin"; the title becomes a role);
 4. drops title phrases taken for organisations ("Secretary of State" → no ORG "State");
-5. drops capitalised common nouns taken for people ("Protesters", "Analysts");
+5. drops capitalised common nouns taken for people ("Protesters", "Analysts"), and makes a
+   known person's surname a person ("Zelenskyy" taken for a place);
 6. adds knowledge-base names the model missed or mislabelled ("KCNA" → ORG,
    "Pyongyang" → GPE), never breaking a longer span the model found.
 """
@@ -83,6 +84,13 @@ class EntityRepair:
             start += 1  # "the United States" names the United States
         if start >= end:
             return None
+        if (
+            end - start == 1
+            and label in {"GPE", "ORG", "NORP"}
+            and self.kb.lookup(doc[start].text) is None
+            and self.kb.by_surname(doc[start].text) is not None
+        ):
+            label = "PERSON"  # a known person's surname the model took for a place
         span = Span(doc, start, end, label=label)
         if label in {"ORG", "GPE", "LOC"} and _inside_any(span, titles):
             return None
