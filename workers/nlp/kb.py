@@ -15,6 +15,12 @@ KB_PATH = Path(__file__).parent / "data" / "kb.json"
 
 EntryType = Literal["PERSON", "ORG", "GPE"]
 
+# Words around an organisation's name that are not part of it.
+_GENERIC_ORG = re.compile(
+    r"^(?:state\s+|official\s+)?(?:news\s+agency|media)?\s*|"
+    r"\s+(?:state\s+)?(?:news\s+agency|agency|newspaper|daily|news|state\s+media)$"
+)
+
 
 def normalize(name: str) -> str:
     """Case, accents, hyphens, dots and possessives folded: 'Kim Jong-un’s' → 'kim jong un'."""
@@ -51,8 +57,16 @@ class KnowledgeBase:
     surnames: dict[str, KbEntry | None] = field(default_factory=dict)  # None: ambiguous
 
     def lookup(self, name: str, entity_type: str | None = None) -> KbEntry | None:
-        """The entry a name or alias denotes (preferring `entity_type`), or None."""
-        candidates = self.by_name.get(normalize(name), [])
+        """The entry a name or alias denotes (preferring `entity_type`), or None.
+
+        Generic words around an organisation's name are tried without ('RIA news agency',
+        'state news agency KCNA').
+        """
+        key = normalize(name)
+        candidates = self.by_name.get(key, [])
+        if not candidates and entity_type in {"ORG", None}:
+            bare = _GENERIC_ORG.sub("", key).strip()
+            candidates = self.by_name.get(bare, []) if bare and bare != key else []
         if entity_type is not None:
             typed = [e for e in candidates if e.type == _KB_TYPE.get(entity_type, entity_type)]
             candidates = typed or candidates

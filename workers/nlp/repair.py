@@ -94,8 +94,12 @@ class EntityRepair:
         span = Span(doc, start, end, label=label)
         if label in {"ORG", "GPE", "LOC"} and _inside_any(span, titles):
             return None
-        if label == "PERSON" and self._common_noun(span):
-            return None
+        if label == "PERSON" and (self._common_noun(span) or not any(t.is_title for t in span)):
+            return None  # 'Protesters', or 'hypersonic missiles': no name at all
+        if label in {"ORG", "GPE", "NORP"} and all(
+            t.lower_.rstrip(".") in TITLE_WORDS for t in span
+        ):
+            return None  # 'Defence' out of 'Defence Minister'
         return span
 
     def _common_noun(self, span: Span) -> bool:
