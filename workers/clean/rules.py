@@ -59,7 +59,7 @@ NAVIGATION = re.compile(
     r"(?:\s*(?:[|/•·]\s*)?(?:share|tweet|email|print|whatsapp|facebook|twitter|linkedin|"
     r"copy\s+link|on\s+\w+))*"
     r"|share\s+(?:this|on)\b.{0,40}|follow\s+us\b.{0,60}"
-    r"|(?:home|news|world)\s*(?:>|›|»|/)\s*.{1,80}",  # breadcrumbs
+    r"|(?:home|news|world)\s*(?:>|›|»|/|\|)\s*.{1,80}",  # breadcrumbs
     _I,
 )
 
