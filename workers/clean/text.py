@@ -40,6 +40,11 @@ _QUOTED_OR_REPORTED = re.compile(r"[“”\"]|\b(?:said|says|told|according\s+to
 _PART = re.compile(r"\s+[|·•]\s+")
 _TOKENS = re.compile(r"\w+")
 HEADER_MAX_UNITS = 25
+_TIMESTAMP = re.compile(
+    r"(?:updated|published|posted|last\s+updated|first\s+published)\s*:?\s*(?:on\s+)?"
+    r"[\w ,.:/+()-]{1,40}",
+    re.I,
+)
 
 
 @dataclass
@@ -206,6 +211,8 @@ class TextCleaner:
                 unit.kind = "date"
                 if res.published_at is None:
                     res.published_at, res.published_at_origin = find_date(text), "text"
+            elif _TIMESTAMP.fullmatch(text):
+                unit.kind = "date"  # 'Updated 14:20 GMT, Friday': a stamp without a date
             elif (age := rules.OUTLET_AGE.fullmatch(text)) is not None:
                 unit.kind = "outlet_age"
                 res.outlet = res.outlet or age["outlet"].strip()

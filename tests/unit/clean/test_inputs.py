@@ -153,3 +153,11 @@ def test_pathological_inputs_finish_in_bounded_time(name, raw, content_type):
         clean(raw, content_type=content_type, options=CleanOptions(max_bytes=10 * 1024 * 1024))
     # A generous bound for a shared 2-core machine; the benchmark reports the real figure.
     assert time.perf_counter() - started < 20, name
+
+
+def test_an_update_stamp_is_not_the_title():
+    raw = ("Updated 14:20 GMT, Friday\n\nFood convoy crosses into Darfur\n\n" + STORY).encode()
+    result = clean(raw)
+    assert result.title == "Food convoy crosses into Darfur"
+    assert result.published_at is None
+    assert any(span.kind == "date" for span in result.removed)
