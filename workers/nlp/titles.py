@@ -2,171 +2,29 @@
 
 from __future__ import annotations
 
-# Words that are titles before a name, lowercased. Multi-word titles are sequences of these.
-TITLE_WORDS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "dr",
-        "prof",
-        "sir",
-        "dame",
-        "lord",
-        "lady",
-        "madam",
-        "mister",
-        "president",
-        "vice",
-        "prime",
-        "minister",
-        "ministers",
-        "premier",
-        "chancellor",
-        "leader",
-        "leaders",
-        "chairman",
-        "chairwoman",
-        "chair",
-        "king",
-        "queen",
-        "prince",
-        "princess",
-        "emperor",
-        "empress",
-        "sultan",
-        "emir",
-        "sheikh",
-        "shah",
-        "ayatollah",
-        "pope",
-        "secretary",
-        "general",
-        "lieutenant",
-        "colonel",
-        "major",
-        "captain",
-        "admiral",
-        "marshal",
-        "commander",
-        "chief",
-        "governor",
-        "mayor",
-        "senator",
-        "congressman",
-        "congresswoman",
-        "representative",
-        "rep",
-        "sen",
-        "gov",
-        "ambassador",
-        "envoy",
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "deputy",
-        "director",
-        "head",
-        "foreign",
-        "defence",
-        "defense",
-        "interior",
-        "finance",
-        "justice",
-        "trade",
-        "unification",
-        "security",
-        "state",
-        "affairs",
-        "party",
-        "ruling",
-        "military",
-        "army",
-        "navy",
-        "supreme",
-        "first",
-        "former",
-        "acting",
-        "top",
-        "senior",
-        "national",
-        "lawmaker",
-        "legislator",
-        "official",
-        "officials",
-        "analyst",
-        "commentator",
-        "negotiator",
-    ]
-)
-
 # Nouns that make a phrase a role ("unification minister", "top aide", "governor").
 ROLE_NOUNS = frozenset(
-    [
-        "president",
-        "minister",
-        "premier",
-        "chancellor",
-        "leader",
-        "chairman",
-        "chairwoman",
-        "chair",
-        "king",
-        "queen",
-        "prince",
-        "emperor",
-        "sultan",
-        "emir",
-        "sheikh",
-        "ayatollah",
-        "pope",
-        "secretary",
-        "general",
-        "colonel",
-        "major",
-        "captain",
-        "admiral",
-        "marshal",
-        "commander",
-        "chief",
-        "governor",
-        "mayor",
-        "senator",
-        "congressman",
-        "congresswoman",
-        "ambassador",
-        "envoy",
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "deputy",
-        "director",
-        "head",
-        "official",
-        "aide",
-        "adviser",
-        "advisor",
-        "lawmaker",
-        "legislator",
-        "analyst",
-        "commentator",
-        "negotiator",
-        "founder",
-        "sister",
-        "brother",
-        "father",
-        "mother",
-        "grandfather",
-        "grandmother",
-        "son",
-        "daughter",
-        "wife",
-        "husband",
-        "predecessor",
-        "successor",
-        "counterpart",
-    ]
+    """
+    admiral adviser advisor aide ambassador analyst ayatollah brother captain chair
+    chairman chairwoman chancellor chief colonel commander commentator congressman
+    congresswoman counterpart daughter deputy director emir emperor envoy father
+    founder general governor grandfather grandmother head husband king lawmaker leader
+    legislator major marshal mayor minister mother negotiator official pope predecessor
+    premier president prince queen secretary senator sheikh sister son spokesman
+    spokesperson spokeswoman successor sultan wife
+    """.split()
+)
+
+# Words that may stand in a title before a name: the role nouns, plus honorifics and the
+# modifiers of titles ("Mr", "Foreign", "Supreme", "former").
+TITLE_WORDS = ROLE_NOUNS | frozenset(
+    """
+    acting affairs army dame defence defense dr empress finance first foreign former
+    gov interior justice lady leaders lieutenant lord madam military ministers miss
+    mister mr mrs ms national navy officials party prime princess prof rep
+    representative ruling security sen senior shah sir state supreme top trade
+    unification vice
+    """.split()
 )
 
 # Honorifics that carry a gender, for telling "Ms Park" from "Mr Park".

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
+# ops/ scripts import their siblings, as they do when run as `python ops/eval_ner.py`.
+sys.path.insert(0, str(ROOT / "ops"))
 _spec = importlib.util.spec_from_file_location("eval_ner", ROOT / "ops" / "eval_ner.py")
 assert _spec is not None and _spec.loader is not None
 E = importlib.util.module_from_spec(_spec)
