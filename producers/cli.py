@@ -11,7 +11,7 @@ import os
 import sys
 from importlib.metadata import version
 
-WORKER_COMMANDS = ("worker", "process")
+WORKER_COMMANDS = ("worker", "process", "events")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
         "process",
         help="run the pipeline in-process, no broker (see `newsflow process --help`)",
         add_help=False,
+    )
+    sub.add_parser(
+        "events", help="`newsflow events merge FILE.jsonl`: events across articles", add_help=False
     )
     return parser
 

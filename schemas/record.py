@@ -97,6 +97,10 @@ class Event(_Model):
     modality: Modality = Field(default_factory=Modality)
     evidence: Span
     confidence: float = Field(ge=0.0, le=1.0)
+    fingerprint: str | None = Field(
+        default=None,
+        description="Type, sides and date hashed: equal across articles telling this event.",
+    )
 
 
 class Timings(_Model):

@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     process.add_argument(
         "--sink", action="append", default=[], metavar="URL", help="extra sink URL (repeatable)"
     )
+    events = sub.add_parser("events", help="work with the events of a JSONL output")
+    events_sub = events.add_subparsers(dest="action", required=True)
+    merge = events_sub.add_parser("merge", help="merge events told by several articles")
+    merge.add_argument("path", metavar="FILE.jsonl")
+    merge.add_argument("--json", action="store_true", help="one JSON object per event")
     return parser
 
 
@@ -58,6 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "worker":
         return _worker(args)
+    if args.command == "events":
+        from pathlib import Path
+
+        from workers.events_merge import main as merge_main
+
+        return merge_main(Path(args.path), args.json)
     return _process(args)
 
 

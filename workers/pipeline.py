@@ -16,6 +16,7 @@ from schemas.record import PipelineInfo, Record, Timings
 from schemas.stages import CleanedArticle
 from workers.clean import CleanOptions, clean
 from workers.nlp import LoadedModel, entities_for
+from workers.nlp.events import extract_events
 from workers.sinks import Sink
 
 try:
@@ -82,6 +83,7 @@ def extract_stage(cleaned: CleanedArticle, model: LoadedModel) -> Record:
     started = time.perf_counter()
     doc = model.nlp(cleaned.text)
     entities = entities_for(doc)
+    events = extract_events(doc, entities, cleaned.published_at)
     source = cleaned.source
     if cleaned.outlet and not source.outlet:
         source = source.model_copy(update={"outlet": cleaned.outlet})
@@ -99,7 +101,7 @@ def extract_stage(cleaned: CleanedArticle, model: LoadedModel) -> Record:
         removed=cleaned.removed,
         origins=cleaned.origins,
         entities=entities,
-        events=[],
+        events=events,
         pipeline=PipelineInfo(
             version=PIPELINE_VERSION,
             model=model.label,

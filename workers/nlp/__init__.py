@@ -1,5 +1,6 @@
 """The `extract` stage: entities and events of the cleaned main story."""
 
+from workers.nlp.analyze import analyze
 from workers.nlp.entities import entities_for, extract_entities, stable_id
 from workers.nlp.kb import KnowledgeBase, load_kb
 from workers.nlp.model import LoadedModel, get_model
@@ -7,6 +8,7 @@ from workers.nlp.model import LoadedModel, get_model
 __all__ = [
     "KnowledgeBase",
     "LoadedModel",
+    "analyze",
     "entities_for",
     "extract_entities",
     "get_model",

@@ -275,6 +275,7 @@ def _cluster(mentions: list[Mention], kb: KnowledgeBase) -> list[Cluster]:
         cluster = clusters.setdefault(key, Cluster(label, entry=entry))
         cluster.mentions.append(m)
     _merge_name_suffixes(clusters)
+    _merge_bare_directions(clusters)
     people = [c for c in clusters.values() if c.label == "PERSON" and c.mentions]
     # Partial names resolve in reading order, so "Mr Kim" follows who has been discussed.
     for m in sorted(partial, key=lambda x: x.span.start_char):
@@ -293,6 +294,20 @@ def _cluster(mentions: list[Mention], kb: KnowledgeBase) -> list[Cluster]:
     for cluster in clusters.values():
         cluster.mentions.sort(key=lambda x: x.span.start_char)
     return list(clusters.values())
+
+
+def _merge_bare_directions(clusters: dict[tuple[str, str], Cluster]) -> None:
+    """'the North' in a story about North Korea is North Korea."""
+    places = [c for c in clusters.values() if c.label == "GPE" and c.mentions]
+    for bare in places:
+        word = bare.mentions[0].norm
+        if word not in {"north", "south"}:
+            continue
+        fuller = [c for c in places if c is not bare and c.mentions[0].norm.startswith(word + " ")]
+        if len(fuller) == 1:
+            fuller[0].mentions.extend(bare.mentions)
+            fuller[0].mentions.sort(key=lambda x: x.span.start_char)
+            bare.mentions = []
 
 
 def _merge_name_suffixes(clusters: dict[tuple[str, str], Cluster]) -> None:

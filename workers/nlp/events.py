@@ -1,0 +1,568 @@
+"""Events of the main story: who did what to whom, when and where, coded in PLOVER.
+
+For each sentence of the parsed story:
+1. Triggers: verbs of the lexicon (with the objects some senses need), intent frames
+   ('pledged to deepen cooperation' → AGREE, 'vowed to support' → SUPPORT) and nouns whose
+   frame names the actors ('Putin's visit to Pyongyang', 'accusations by Seoul that …').
+2. Actors from the syntax: subject (inherited by xcomp, conj and advcl verbs), object or
+   prepositional object, the agent of a passive, possessors; coordination gives one event
+   per actor ('South Korea and the US accused …'); pronouns take the last fitting entity.
+   Each actor is a canonical entity with its country.
+3. Date (a date phrase attached to the trigger, resolved against publication), location
+   ('in Pyongyang'), modality (negated, future, hypothetical, alleged, reported_by),
+   evidence and a confidence. An event needs at least one resolved actor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from spacy.tokens import Doc, Token
+
+from schemas.ontology import load_ontology
+from schemas.record import Entity, Event, EventActor, EventLocation, Modality, Span
+from workers.nlp import event_lexicon as lex
+from workers.nlp.event_dates import resolve_date
+
+_SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
+_OBJECTS = {"dobj", "obj", "attr", "oprd"}
+_INHERITS = {"xcomp", "conj", "advcl", "ccomp", "pcomp", "acl", "relcl"}
+_PRONOUN_PERSON = {"he", "she", "him", "her", "his"}
+_PRONOUN_GROUP = {"it", "its", "they", "them", "their"}
+_LOCATION_TYPES = {"GPE", "LOC", "FAC"}
+_ACTOR_TYPES = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"}
+
+
+@dataclass
+class Candidate:
+    """A trigger with its CAMEO code and the tokens that fill its roles."""
+
+    trigger: Token
+    cameo: str
+    sources: list[Token]
+    targets: list[Token]
+    confidence: float
+    alleged: bool = False
+
+
+_SYMMETRIC = {"CONSULT", "COOPERATE"}
+
+
+class Resolver:
+    """Tokens → canonical entities, through the mentions' character offsets."""
+
+    def __init__(self, doc: Doc, entities: list[Entity]) -> None:
+        self.by_char: dict[int, Entity] = {}
+        for entity in entities:
+            for m in entity.mentions:
+                for i in range(m.start, m.end):
+                    self.by_char[i] = entity
+        self.doc = doc
+
+    def at(self, token: Token) -> Entity | None:
+        """The entity a token is part of."""
+        return self.by_char.get(token.idx)
+
+    def actor(self, token: Token) -> Entity | None:
+        """The entity a noun phrase headed by `token` denotes."""
+        if (entity := self.at(token)) is not None:
+            return entity
+        low = token.lower_
+        if token.dep_ == "poss" and token.pos_ == "PRON":
+            return None  # 'its offensive', 'their summit': too often someone else's
+        if low in _PRONOUN_PERSON or low in _PRONOUN_GROUP:
+            return self._antecedent(token, "PERSON" if low in _PRONOUN_PERSON else None)
+        # 'the Russian leader', "North Korea's state media", 'the government of Mali'.
+        modifiers = [c for c in token.children if c.dep_ in {"compound", "amod", "poss", "nmod"}]
+        modifiers += [
+            p
+            for c in token.children
+            if c.dep_ == "prep" and c.lower_ == "of"
+            for p in c.children
+            if p.dep_ == "pobj"
+        ]
+        found = [e for t in modifiers if (e := self.at(t)) is not None]
+        return found[0] if found else None
+
+    def _antecedent(self, token: Token, wanted: str | None) -> Entity | None:
+        best: Entity | None = None
+        for t in self.doc[max(0, token.i - 80) : token.i]:
+            e = self.at(t)
+            if (
+                e is not None
+                and t.dep_ in _SUBJECTS | _OBJECTS | {"pobj", "appos", "ROOT"}
+                and ((wanted is None and e.type in {"ORG", "GPE", "NORP"}) or e.type == wanted)
+            ):
+                best = e
+        return best
+
+
+def extract_events(
+    doc: Doc, entities: list[Entity], published: date | datetime | None
+) -> list[Event]:
+    """Every event of the document, coded and explained."""
+    resolver = Resolver(doc, entities)
+    ontology = load_ontology()
+    day = published.date() if isinstance(published, datetime) else published
+    events: dict[str, Event] = {}
+    retold: set[tuple[object, ...]] = set()
+    for sent in doc.sents:
+        seen: set[tuple[str, frozenset[str]]] = set()
+        for cand in _candidates(sent, resolver):
+            for event in _events(cand, resolver, ontology, day):
+                pair = frozenset(a.entity_id or a.name for a in (event.source, event.target) if a)
+                if event.type in _SYMMETRIC and (event.type, pair) in seen:
+                    continue  # 'the meeting between Kim and Shoigu', told twice
+                seen.add((event.type, pair))
+                told = _retelling_key(event)
+                if told in retold:
+                    continue  # the same event told again later in the story
+                retold.add(told)
+                events.setdefault(
+                    event.id, event.model_copy(update={"fingerprint": fingerprint(event)})
+                )
+    return sorted(events.values(), key=lambda e: (e.evidence.start, e.trigger.start))
+
+
+# 1. triggers
+def _candidates(sent: object, resolver: Resolver) -> Iterator[Candidate]:
+    for token in sent:  # type: ignore[attr-defined]
+        if token.pos_ in {"VERB", "AUX"} or (token.pos_ == "NOUN" and token.tag_.startswith("VB")):
+            yield from _verb(token)
+        if token.pos_ in {"NOUN", "PROPN"} and (
+            token.lower_ in lex.NOUNS or token.lemma_.lower() in lex.NOUNS
+        ):
+            yield from _noun(token)
+
+
+def _verb(v: Token) -> Iterator[Candidate]:
+    lemma = v.lemma_.lower()
+    if lemma in lex.INTENT_VERBS:
+        yield from _intent(v)
+    if lemma == "call" and any(c.dep_ == "prep" and c.lower_ in {"for", "on"} for c in v.children):
+        asked = _targets(v, ("on", "with", "to")) or [
+            t
+            for c in v.children
+            if c.dep_ == "prep" and c.lower_ == "for"
+            for p in c.children
+            if p.dep_ == "pobj"
+            for t in _targets_in(p, ("with",))
+        ]
+        yield Candidate(v, "100", _subjects(v), asked, 0.8)
+        return
+    if lemma == "welcome":
+        guest = [c for c in v.children if c.dep_ in _OBJECTS]
+        hosting = bool(guest) and _is_actor_like(guest[0])
+        # Welcoming a person is hosting a visit; welcoming a decision is praise.
+        yield Candidate(v, "043" if hosting else "051", _subjects(v), guest, 0.8)
+        return
+    if lemma == "take" and any(c.lower_ == "aim" for c in v.children):
+        yield Candidate(v, "111", _subjects(v), _targets_in(v, ("at",)), 0.8)
+        return
+    for sense in lex.VERBS.get(lemma, []):
+        cameo = sense.cameo
+        if sense.objects is not None:
+            thing = _material_object(v)
+            lemmas = _object_lemmas(thing) if thing is not None else set()
+            matched = next((code for cls, code in sense.objects.items() if lemmas & cls), None)
+            if matched is None:
+                continue
+            cameo = matched
+        passive = any(c.dep_ in {"nsubjpass", "auxpass"} for c in v.children)
+        if passive:
+            sources = [
+                p for c in v.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"
+            ]
+            targets = [c for c in v.children if c.dep_ == "nsubjpass"]
+        else:
+            sources = _subjects(v)
+            targets = _recipients(v) if cameo.startswith("07") else _targets(v, sense.target_preps)
+            if cameo.startswith("15") and (abroad := _targets_in(v, ("to",))):
+                cameo, targets = "072", abroad  # troops sent to another country to help it
+            if cameo.startswith("04") and lemma in {"discuss", "talk", "negotiate"}:
+                # 'discussing joint exercises with North Korea': the partner is in the object.
+                partners = _targets_in(v, ("with",)) or [
+                    p for o in v.children if o.dep_ in _OBJECTS for p in _targets_in(o, ("with",))
+                ]
+                targets = partners
+        yield Candidate(v, cameo, sources, targets, sense.confidence)
+        if lemma == "accuse":
+            yield from _alleged_from_accusation(v, targets)
+        return
+
+
+def _intent(v: Token) -> Iterator[Candidate]:
+    """'pledged to deepen cooperation with Russia' (AGREE); 'promised full support for
+    Russia' (SUPPORT); 'reaffirmed a pledge to deepen co-operation with Russia' (AGREE)."""
+    heads = [v, *[c for c in v.children if c.dep_ in _OBJECTS and c.lemma_ == "pledge"]]
+    for head in heads:
+        for w in head.children:
+            if w.dep_ in {"xcomp", "acl", "relcl"} and w.lemma_.lower() in lex.DEEPEN_VERBS:
+                objects = [c for c in w.children if c.dep_ in _OBJECTS]
+                # 'co-operation' may come as three tokens: 'co', '-', 'operation'.
+                words = {c.lemma_.lower() for c in objects} | {
+                    "".join(c.text for c in objects).lower()
+                }
+                if words & lex.COOPERATION:
+                    targets = [t for o in objects for t in _targets_in(o, ("with",))]
+                    yield Candidate(
+                        v, "030", _subjects(v), targets or _targets_in(w, ("with",)), 0.85
+                    )
+    for obj in (c for c in v.children if c.dep_ in _OBJECTS):
+        if obj.lemma_.lower() in lex.SUPPORT_NOUNS:
+            yield Candidate(v, "051", _subjects(v), _targets_in(obj, ("for", "to")), 0.85)
+
+
+def _noun(n: Token) -> Iterator[Candidate]:
+    cameo = lex.NOUNS.get(n.lower_) or lex.NOUNS[n.lemma_.lower()]
+    if (
+        n.head.lemma_.lower() in {"hold", "sign", "impose", "stage", "conduct"}
+        and n.dep_ in _OBJECTS
+    ):
+        return  # the verb frame codes it
+    sources = [p for c in n.children if c.dep_ == "poss" for p in [c]]
+    sources += [
+        p
+        for c in n.children
+        if c.dep_ == "prep" and c.lower_ in {"by", "from"}
+        for p in c.children
+        if p.dep_ == "pobj"
+    ]
+    sources += [c for c in n.children if c.dep_ in {"compound", "nmod"}] if cameo == "163" else []
+    preps = ("to", "on", "against", "with", "at") + (("of",) if cameo.startswith("19") else ())
+    targets = _targets_in(n, preps)
+    between = [
+        p
+        for c in n.children
+        if c.dep_ == "prep" and c.lower_ == "between"
+        for p in c.children
+        if p.dep_ == "pobj"
+    ]
+    if between:
+        sources, targets = between[:1], [c for c in between[0].conjuncts][:1]
+    if cameo == "112" and not targets:
+        # 'accusations … that Mr Kim is helping Russia': the accused is the clause's subject.
+        clause = next((c for c in n.children if c.dep_ in {"acl", "ccomp", "relcl"}), None)
+        if clause is not None:
+            targets = _subjects(clause)
+    if cameo == "163" and not targets:
+        holder = n.head.head if n.head.dep_ == "prep" else None
+        if holder is not None:
+            targets = _subjects(holder)
+    yield Candidate(n, cameo, sources, targets, 0.75)
+
+
+def _alleged_from_accusation(v: Token, accused: list[Token]) -> Iterator[Candidate]:
+    """'accused North Korea of sending weapons to Russia' → an alleged AID event."""
+    for prep in (c for c in v.children if c.dep_ == "prep" and c.lower_ == "of"):
+        for act in (c for c in prep.children if c.dep_ in {"pcomp", "pobj"}):
+            for cand in _verb(act):
+                cand.sources = accused or cand.sources
+                cand.alleged = True
+                yield cand
+
+
+# 2. actors
+def _subjects(v: Token) -> list[Token]:
+    """The subject of a verb, inherited from the verb it depends on when it has none."""
+    seen = 0
+    while seen < 4:
+        subjects = [c for c in v.children if c.dep_ in {"nsubj", "csubj"}]
+        if subjects:
+            return subjects
+        if v.dep_ == "xcomp":
+            # Object control: in 'pressed North Korea to stop sending', North Korea sends.
+            controller = [c for c in v.head.children if c.dep_ in _OBJECTS]
+            if controller and controller[0].pos_ in {"PROPN", "NOUN", "PRON"}:
+                return controller
+        if v.dep_ == "acl" and v.head.dep_ in _OBJECTS | {"pobj"}:
+            v = v.head.head  # 'issued a commentary slamming X': the issuer slams
+            seen += 1
+            continue
+        agent = [p for c in v.children if c.dep_ == "agent" for p in c.children]
+        if agent:
+            return agent
+        if v.pos_ == "ADP" and v.head is not v:
+            v = v.head  # 'by supplying': the verb the preposition hangs on
+            seen += 1
+            continue
+        if v.dep_ in _INHERITS and v.head is not v:
+            raised = v.dep_ == "xcomp"
+            v = v.head
+            seen += 1
+            if raised and (passive := [c for c in v.children if c.dep_ == "nsubjpass"]):
+                return passive  # 'Russia is believed to have provided …': Russia provided
+            continue
+        return []
+    return []
+
+
+def _targets(v: Token, preps: tuple[str, ...]) -> list[Token]:
+    objects = [c for c in v.children if c.dep_ in _OBJECTS]
+    return objects or _targets_in(v, preps)
+
+
+def _targets_in(head: Token, preps: tuple[str, ...]) -> list[Token]:
+    found = [
+        p
+        for c in head.children
+        if c.dep_ == "prep" and c.lower_ in preps
+        for p in c.children
+        if p.dep_ == "pobj"
+    ]
+    # 'support for Russia's war': the possessor is the target.
+    return [next((c for c in t.children if c.dep_ == "poss"), t) for t in found]
+
+
+def _object_lemmas(thing: Token) -> set[str]:
+    """Lemmas that say what an object is: 'a bullet proof vest and six drones'."""
+    parts = [
+        thing,
+        *thing.conjuncts,
+        *(c for c in thing.children if c.dep_ in {"amod", "compound"}),
+    ]
+    return {t.lemma_.lower() for t in parts}
+
+
+def _material_object(v: Token) -> Token | None:
+    """What is sent, signed, imposed: the object, or 'with' Y in 'provide X with Y'."""
+    for c in v.children:
+        if c.dep_ in _OBJECTS and (c.lemma_.lower() in _ALL_CLASSES or not _is_actor_like(c)):
+            return c
+    for c in v.children:
+        if c.dep_ == "prep" and c.lower_ == "with":
+            for p in c.children:
+                if p.dep_ == "pobj":
+                    return p
+    return next((c for c in v.children if c.dep_ in _OBJECTS), None)
+
+
+def _recipients(v: Token) -> list[Token]:
+    """Who receives aid: 'gave Kim a vest', 'sent troops to Russia', 'provided X with Y'."""
+    dative = [c for c in v.children if c.dep_ in {"dative", "iobj"}]
+    if dative:
+        return [p for d in dative for p in ([d] if d.pos_ != "ADP" else list(d.children))]
+    to = _targets_in(v, ("to",))
+    if to:
+        return to
+    if v.dep_ == "pcomp" and v.head.lower_ == "by":
+        helped = [c for c in v.head.head.children if c.dep_ in _OBJECTS]
+        if helped:
+            return helped  # 'helping Russia … by supplying rockets': Russia receives
+    if any(c.dep_ == "prep" and c.lower_ == "with" for c in v.children):
+        return [c for c in v.children if c.dep_ in _OBJECTS]
+    return []
+
+
+def _is_actor_like(token: Token) -> bool:
+    return token.ent_type_ in _ACTOR_TYPES or token.pos_ == "PROPN"
+
+
+_ALL_CLASSES = (
+    lex.MATERIEL
+    | lex.HUMANITARIAN
+    | lex.ECONOMIC
+    | lex.AGREEMENT
+    | lex.MEETING
+    | lex.DRILL
+    | lex.SANCTIONS
+    | lex.COOPERATION
+    | lex.PRISONERS
+)
+
+
+# 3. events
+def _events(
+    cand: Candidate, resolver: Resolver, ontology: object, published: date | None
+) -> Iterator[Event]:
+    sources = _expand(cand.sources, resolver)
+    targets = _expand(cand.targets, resolver)
+    if len(sources) >= 2 and not targets and cand.cameo[:2] in _TWO_SIDED:
+        sources, targets = sources[:1], sources[1:2]  # 'Kim and Putin signed': one event
+    sources = sources or [None]  # type: ignore[list-item]
+    targets = targets or [None]  # type: ignore[list-item]
+    modality = _modality(cand)
+    entry = ontology.for_cameo(cand.cameo)  # type: ignore[attr-defined]
+    sent = cand.trigger.sent
+    for source in sources:
+        for target in targets:
+            if source is None and target is None:
+                continue
+            if source is not None and target is not None and source.id == target.id:
+                continue
+            if source is None and entry.type in _NEEDS_SOURCE:
+                continue
+            if target is None and entry.type not in _TARGET_OPTIONAL:
+                continue  # precision first: who did what to whom, or nothing
+            if entry.mode == "visit" and not _a_real_visit(source, target):
+                continue
+            when = _date(cand.trigger, published, modality.future)
+            confidence = cand.confidence * (1.0 if source else 0.7) * (1.0 if target else 0.85)
+            yield Event(
+                id=_event_id(entry.type, cand.trigger, source, target),
+                type=entry.type,
+                mode=entry.mode,
+                context=list(entry.context),
+                cameo=cand.cameo,
+                trigger=Span(
+                    text=cand.trigger.text,
+                    start=cand.trigger.idx,
+                    end=cand.trigger.idx + len(cand.trigger.text),
+                ),
+                source=_actor(source),
+                target=_actor(target),
+                date=when,
+                location=_location(cand.trigger, resolver, target),
+                modality=modality.model_copy(update={"alleged": modality.alleged or cand.alleged}),
+                evidence=Span(text=sent.text, start=sent.start_char, end=sent.end_char),
+                confidence=round(min(1.0, confidence), 3),
+            )
+
+
+_TWO_SIDED = {"03", "04", "05", "06"}  # agree, consult, sign, cooperate: done together
+
+
+def _a_real_visit(source: Entity | None, target: Entity | None) -> bool:
+    """A visit is diplomatic when it goes to another country, or to a person or body of one."""
+    if target is None or target.type not in {"PERSON", "ORG", "GPE"} or not target.country:
+        return False
+    return not (source and source.country == target.country)
+
+
+# Events that may lack a target: a protest, a mobilisation, a release or retreat.
+_TARGET_OPTIONAL = {"PROTEST", "MOBILIZE", "CONCEDE", "RETREAT"}
+
+
+_NEEDS_SOURCE = {
+    "CONSULT",
+    "REQUEST",
+    "ACCUSE",
+    "THREATEN",
+    "SUPPORT",
+    "AGREE",
+    "AID",
+    "REJECT",
+    "COOPERATE",
+    "SANCTION",
+    "COERCE",
+    "ASSAULT",
+    "MOBILIZE",
+}
+
+
+def fingerprint(event: Event) -> str:
+    """Deterministic across articles: PLOVER type, each side by country (else entity id) and
+    the date, so one event told by several outlets gets one fingerprint."""
+    key = "|".join(str(part) for part in _retelling_key(event))
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _retelling_key(event: Event) -> tuple[object, ...]:
+    """Type, the two sides (by country when known) and the date: one event per article."""
+
+    def side(actor: EventActor | None) -> str | None:
+        return None if actor is None else (actor.country or actor.entity_id)
+
+    return (
+        event.type,
+        side(event.source),
+        side(event.target),
+        event.date.value,
+        event.modality.negated,
+    )
+
+
+def _expand(tokens: list[Token], resolver: Resolver) -> list[Entity]:
+    """Entities of the tokens and their coordinated siblings ('South Korea and the US')."""
+    found: list[Entity] = []
+    for token in tokens:
+        for t in (token, *token.conjuncts):
+            entity = resolver.actor(t)
+            if entity is not None and entity.type in _ACTOR_TYPES and entity not in found:
+                found.append(entity)
+    return found
+
+
+def _actor(entity: Entity | None) -> EventActor | None:
+    if entity is None:
+        return None
+    return EventActor(entity_id=entity.id, name=entity.name, country=entity.country)
+
+
+def _modality(cand: Candidate) -> Modality:
+    v = cand.trigger
+    chain = [v, *list(v.ancestors)[:4]]
+    children = [c for t in chain[:2] for c in t.children]
+    negated = any(c.dep_ == "neg" or c.lower_ in {"never", "no"} for c in children[:12])
+    auxes = {c.lower_ for c in children if c.dep_ in {"aux", "auxpass"}}
+    future = bool(auxes & lex.MODAL_FUTURE) or any(
+        t.lemma_ in {"plan", "intend", "expect", "prepare", "set"} for t in chain[1:3]
+    )
+    hypothetical = bool(auxes & lex.MODAL_HYPOTHETICAL) or any(
+        c.dep_ == "mark" and c.lower_ in {"if", "unless"} for t in chain[:3] for c in t.children
+    )
+    alleged = any(t.lemma_.lower() in lex.ALLEGING for t in chain[1:]) or any(
+        c.lower_ in {"allegedly", "reportedly", "purportedly"} for c in children
+    )
+    reporter = None
+    for t in chain[1:]:
+        if t.lemma_.lower() in lex.REPORTING:
+            subject = next((c for c in t.children if c.dep_ == "nsubj"), None)
+            if subject is not None:
+                reporter = " ".join(w.text for w in subject.subtree)
+            break
+    if reporter is None:
+        according = next(
+            (p for c in v.sent if c.lower_ == "according" for p in c.subtree if p.dep_ == "pobj"),
+            None,
+        )
+        if according is not None:
+            reporter = " ".join(w.text for w in according.subtree)
+    return Modality(
+        negated=negated,
+        future=future and not negated,
+        hypothetical=hypothetical,
+        alleged=alleged and cand.cameo[:2] not in {"11", "09"},
+        reported_by=reporter,
+    )
+
+
+def _date(trigger: Token, published: date | None, future: bool) -> object:
+    doc = trigger.doc
+    for ent in doc.ents:
+        if ent.label_ != "DATE" or not (trigger.sent.start <= ent.start < trigger.sent.end):
+            continue
+        head = ent.root
+        hops = 0
+        while head.head is not head and hops < 3:
+            head = head.head
+            hops += 1
+            if head.i == trigger.i:
+                start = (
+                    ent.start - 1
+                    if ent.start > 0
+                    and doc[ent.start - 1].lower_ in {"on", "in", "since", "last", "during"}
+                    else ent.start
+                )
+                return resolve_date(doc[start : ent.end].text, published, future=future)
+            if head.pos_ == "VERB":
+                break
+    return resolve_date("", None).model_copy(update={"text": None})
+
+
+def _location(trigger: Token, resolver: Resolver, target: Entity | None) -> EventLocation | None:
+    for c in trigger.children:
+        if c.dep_ == "prep" and c.lower_ in {"in", "at"}:
+            for p in c.children:
+                entity = resolver.at(p) if p.dep_ == "pobj" else None
+                if entity is not None and entity.type in _LOCATION_TYPES and entity != target:
+                    return EventLocation(entity_id=entity.id, name=entity.name)
+    return None
+
+
+def _event_id(kind: str, trigger: Token, source: Entity | None, target: Entity | None) -> str:
+    key = f"{kind}|{trigger.idx}|{source.id if source else ''}|{target.id if target else ''}"
+    return "ev:" + hashlib.sha256(key.encode()).hexdigest()[:12]
