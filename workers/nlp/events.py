@@ -515,6 +515,20 @@ def _modality(cand: Candidate) -> Modality:
                 reporter = " ".join(w.text for w in subject.subtree)
             break
     if reporter is None:
+        # '…, the news agency reported.' may hang below the trigger instead of above it.
+        tail = next(
+            (
+                c
+                for c in v.children
+                if c.dep_ in {"parataxis", "conj", "advcl", "ccomp"}
+                and c.lemma_.lower() in lex.REPORTING
+            ),
+            None,
+        )
+        subject = next((c for c in tail.children if c.dep_ == "nsubj"), None) if tail else None
+        if subject is not None:
+            reporter = " ".join(w.text for w in subject.subtree)
+    if reporter is None:
         according = next(
             (p for c in v.sent if c.lower_ == "according" for p in c.subtree if p.dep_ == "pobj"),
             None,
