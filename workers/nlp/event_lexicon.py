@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 MATERIEL = frozenset(
     """troop soldier force weapon munition ammunition missile rocket shell drone arm artillery
     equipment vest tank jet aircraft warship system round launcher armament interceptor
-    fighter bomber helicopter""".split()
+    fighter bomber helicopter instructor adviser advisor trainer personnel vehicle""".split()
 )
 HUMANITARIAN = frozenset(
     """aid food medicine supply water shelter relief assistance convoy grain fuel vaccine
-    tent blanket""".split()
+    tent blanket rescuer doctor medic""".split()
 )
 ECONOMIC = frozenset("loan fund money credit investment grant financing cash budget".split())
 AGREEMENT = frozenset(
@@ -32,9 +32,14 @@ DRILL = frozenset("drill exercise maneuver manoeuvre wargame".split())
 SANCTIONS = frozenset("sanction embargo tariff restriction ban boycott".split())
 COOPERATION = frozenset(
     """cooperation co-operation tie relation relationship partnership friendship collaboration
-    exchange alliance""".split()
+    exchange alliance interaction coordination""".split()
 )
 PRISONERS = frozenset("prisoner hostage detainee captive activist journalist".split())
+PEOPLE = frozenset(
+    """diplomat envoy ambassador attache journalist national citizen official staff
+    worker correspondent""".split()
+)
+ENVOYS = frozenset("ambassador envoy diplomat representative".split())
 SUPPORT_NOUNS = frozenset("support solidarity backing".split())
 
 
@@ -52,6 +57,7 @@ def _objects(*pairs: tuple[frozenset[str], str]) -> dict[frozenset[str], str]:
     return dict(pairs)
 
 
+_NEAR = ("near", "along", "off", "around", "against", "on")
 _AID = _objects((MATERIEL, "072"), (HUMANITARIAN, "073"), (ECONOMIC, "071"))
 
 VERBS: dict[str, list[Sense]] = {
@@ -66,10 +72,10 @@ VERBS: dict[str, list[Sense]] = {
     "phone": [Sense("041")],
     "hold": [
         Sense("040", objects=_objects((MEETING, "040"))),
-        Sense("150", objects=_objects((DRILL, "150"))),
+        Sense("150", objects=_objects((DRILL, "150")), target_preps=_NEAR),
     ],
-    "stage": [Sense("150", objects=_objects((DRILL, "150")))],
-    "conduct": [Sense("150", objects=_objects((DRILL, "150")))],
+    "stage": [Sense("150", objects=_objects((DRILL, "150")), target_preps=_NEAR)],
+    "conduct": [Sense("150", objects=_objects((DRILL, "150")), target_preps=_NEAR)],
     # SUPPORT
     "sign": [Sense("057", objects=_objects((AGREEMENT, "057")))],
     "praise": [Sense("051")],
@@ -138,6 +144,7 @@ VERBS: dict[str, list[Sense]] = {
     # THREATEN
     "threaten": [Sense("130")],
     "warn": [Sense("130", confidence=0.6)],
+    "retaliate": [Sense("130", confidence=0.7, target_preps=("against",))],
     # PROTEST
     "protest": [Sense("141")],
     "demonstrate": [Sense("141", confidence=0.7)],
@@ -153,7 +160,8 @@ VERBS: dict[str, list[Sense]] = {
     # SANCTION / COERCE
     "sanction": [Sense("163")],
     "impose": [Sense("163", objects=_objects((SANCTIONS, "163")))],
-    "expel": [Sense("166")],
+    "expel": [Sense("174", objects=_objects((PEOPLE, "174"))), Sense("166")],
+    "recall": [Sense("161", objects=_objects((ENVOYS, "161")), target_preps=("from",))],
     "deport": [Sense("174")],
     "arrest": [Sense("173")],
     "detain": [Sense("173")],
@@ -180,7 +188,28 @@ VERBS: dict[str, list[Sense]] = {
 }
 
 # Verbs of intent: 'pledged to deepen cooperation' is AGREE; 'vowed to support' is SUPPORT.
-INTENT_VERBS = frozenset("pledge vow promise commit reaffirm agree resolve swear".split())
+INTELLIGENCE = frozenset("intelligence information data".split())
+OBJECTIONS = frozenset("objection opposition veto ban block hold".split())
+# Nouns that name an earlier event of the story ('condemned the expulsions'): lemma → the
+# trigger lemmas they refer back to (empty: the latest event, whatever it was).
+EVENT_NOUNS: dict[str, frozenset[str]] = {
+    "expulsion": frozenset({"expel"}),
+    "release": frozenset({"release", "free"}),
+    "sanction": frozenset({"impose", "sanction", "sanctions"}),
+    "measure": frozenset(),
+    "move": frozenset(),
+    "decision": frozenset(),
+    "step": frozenset(),
+    "patrol": frozenset({"hold", "patrol"}),
+    "strike": frozenset({"strike", "bomb", "attack"}),
+    "attack": frozenset({"attack", "strike", "shell"}),
+    "arrest": frozenset({"arrest", "detain"}),
+    "drill": frozenset({"stage", "hold", "conduct"}),
+    "deployment": frozenset({"deploy"}),
+}
+INTENT_VERBS = frozenset(
+    "pledge vow promise commit reaffirm agree resolve swear intend plan seek hope offer".split()
+)
 DEEPEN_VERBS = frozenset(
     "deepen expand strengthen boost develop enhance broaden bolster further continue".split()
 )

@@ -55,6 +55,8 @@ class Resolver:
     """Tokens → canonical entities, through the mentions' character offsets."""
 
     def __init__(self, doc: Doc, entities: list[Entity]) -> None:
+        self.history: list[tuple[str, Event]] = []  # (trigger lemma, event) told so far
+        self.by_id = {e.id: e for e in entities}
         self.by_char: dict[int, Entity] = {}
         for entity in entities:
             for m in entity.mentions:
@@ -66,7 +68,7 @@ class Resolver:
         """The entity a token is part of."""
         return self.by_char.get(token.idx)
 
-    def actor(self, token: Token) -> Entity | None:
+    def actor(self, token: Token, depth: int = 0) -> Entity | None:
         """The entity a noun phrase headed by `token` denotes."""
         if (entity := self.at(token)) is not None:
             return entity
@@ -77,15 +79,28 @@ class Resolver:
             return self._antecedent(token, "PERSON" if low in _PRONOUN_PERSON else None)
         # 'the Russian leader', "North Korea's state media", 'the government of Mali'.
         modifiers = [c for c in token.children if c.dep_ in {"compound", "amod", "poss", "nmod"}]
-        modifiers += [
-            p
-            for c in token.children
-            if c.dep_ == "prep" and c.lower_ == "of"
-            for p in c.children
-            if p.dep_ == "pobj"
-        ]
         found = [e for t in modifiers if (e := self.at(t)) is not None]
-        return found[0] if found else None
+        if found:
+            return found[0]
+        # 'Thousands of Serbian students', 'the government of Mali': look through 'of'.
+        for c in token.children:
+            # 'a proposal from Brazil', 'a statement by the ministry', 'the government of Mali'
+            if c.dep_ == "prep" and c.lower_ in {"of", "from", "by"} and depth < 2:
+                for p in c.children:
+                    if p.dep_ == "pobj" and (e := self.actor(p, depth + 1)) is not None:
+                        return e
+        return None
+
+    def earlier_event_actor(self, token: Token) -> Entity | None:
+        """'condemned the expulsions': who did the expelling, from an earlier event."""
+        lemma = token.lemma_.lower()
+        if lemma not in lex.EVENT_NOUNS:
+            return None
+        wanted = lex.EVENT_NOUNS[lemma]
+        for trigger, event in reversed(self.history):
+            if (not wanted or trigger in wanted) and event.source and event.source.entity_id:
+                return self.by_id.get(event.source.entity_id)
+        return None
 
     def _antecedent(self, token: Token, wanted: str | None) -> Entity | None:
         best: Entity | None = None
@@ -121,6 +136,7 @@ def extract_events(
                 if told in retold:
                     continue  # the same event told again later in the story
                 retold.add(told)
+                resolver.history.append((cand.trigger.lemma_.lower(), event))
                 events.setdefault(
                     event.id, event.model_copy(update={"fingerprint": fingerprint(event)})
                 )
@@ -159,11 +175,47 @@ def _verb(v: Token) -> Iterator[Candidate]:
         # Welcoming a person is hosting a visit; welcoming a decision is praise.
         yield Candidate(v, "043" if hosting else "051", _subjects(v), guest, 0.8)
         return
+    if lemma == "refuse":
+        for w in (c for c in v.children if c.dep_ == "xcomp"):
+            # 'refused to meet the Swedish envoy': a rejection of the envoy's side
+            yield Candidate(v, "120", _subjects(v), _targets(w, ("with", "to", "for")), 0.8)
+            return
+    if lemma in {"drop", "lift", "withdraw", "abandon"} and (
+        (obj := next((c for c in v.children if c.dep_ in _OBJECTS), None)) is not None
+        and obj.lemma_.lower() in lex.OBJECTIONS
+    ):
+        # 'dropped its objection to Sweden's bid', 'lifted its entry ban on journalists'
+        yield Candidate(v, "080", _subjects(v), _targets_in(obj, ("to", "on", "against")), 0.8)
+        return
+    if lemma == "share" and any(
+        c.lemma_.lower() in lex.INTELLIGENCE for c in v.children if c.dep_ in _OBJECTS
+    ):
+        yield Candidate(v, "064", _subjects(v), _targets_in(v, ("with",)), 0.8)
+        return
+    if lemma == "hold" and any(
+        c.lemma_.lower() == "patrol" for c in v.children if c.dep_ in _OBJECTS
+    ):
+        yield Candidate(v, "062", _subjects(v), _targets_in(v, ("with",)), 0.75)
+        return
+    if lemma == "pay" and any(
+        c.lemma_.lower() in {"tribute", "homage", "respect"}
+        for c in v.children
+        if c.dep_ in _OBJECTS
+    ):
+        yield Candidate(v, "051", _subjects(v), _targets_in(v, ("to",)), 0.8)
+        return
+    if lemma in {"place", "put", "raise"} and any(t.lower_ == "alert" for t in v.subtree):
+        yield Candidate(v, "152", _subjects(v), [], 0.8)
+        return
+    if lemma == "reach" and any(c.dep_ == "prt" and c.lower_ == "out" for c in v.children):
+        yield Candidate(v, "032", _subjects(v), _targets_in(v, ("to",)), 0.75)
+        return
     if lemma == "take" and any(c.lower_ == "aim" for c in v.children):
         yield Candidate(v, "111", _subjects(v), _targets_in(v, ("at",)), 0.8)
         return
     for sense in lex.VERBS.get(lemma, []):
         cameo = sense.cameo
+        thing = None
         if sense.objects is not None:
             thing = _material_object(v)
             lemmas = _object_lemmas(thing) if thing is not None else set()
@@ -179,7 +231,24 @@ def _verb(v: Token) -> Iterator[Candidate]:
             targets = [c for c in v.children if c.dep_ == "nsubjpass"]
         else:
             sources = _subjects(v)
-            targets = _recipients(v) if cameo.startswith("07") else _targets(v, sense.target_preps)
+            if cameo.startswith("07"):
+                targets = _recipients(v)
+            elif sense.objects is not None and thing is not None:
+                # 'held talks with X', 'imposed sanctions on X': the object is the thing,
+                # the target is in a preposition of the verb or of the object.
+                targets = _targets_in(v, sense.target_preps) or _targets_in(
+                    thing, sense.target_preps
+                )
+            else:
+                targets = _targets(v, sense.target_preps)
+            if cameo.startswith("13") and not targets:
+                # 'threatened to retaliate against Estonian companies'
+                targets = [
+                    t
+                    for c in v.children
+                    if c.dep_ == "xcomp"
+                    for t in _targets(c, ("against", "on", "at"))
+                ]
             if cameo.startswith("15") and (abroad := _targets_in(v, ("to",))):
                 cameo, targets = "072", abroad  # troops sent to another country to help it
             if cameo.startswith("04") and lemma in {"discuss", "talk", "negotiate"}:
@@ -212,6 +281,16 @@ def _intent(v: Token) -> Iterator[Candidate]:
                         v, "030", _subjects(v), targets or _targets_in(w, ("with",)), 0.85
                     )
     for obj in (c for c in v.children if c.dep_ in _OBJECTS):
+        lemmas = _object_lemmas(obj)
+        if v.lemma_.lower() in {"pledge", "promise", "offer"} and (
+            lemmas & (lex.ECONOMIC | lex.HUMANITARIAN | lex.MATERIEL)
+            or obj.like_num
+            or any(t.like_num for t in obj.children)
+        ):
+            # 'pledged 5 billion kroner to help Kyiv': intent to provide aid
+            yield Candidate(
+                v, "033", _subjects(v), _recipients(v) or _targets_in(obj, ("for", "to")), 0.8
+            )
         if obj.lemma_.lower() in lex.SUPPORT_NOUNS:
             yield Candidate(v, "051", _subjects(v), _targets_in(obj, ("for", "to")), 0.85)
 
@@ -313,6 +392,16 @@ def _targets_in(head: Token, preps: tuple[str, ...]) -> list[Token]:
         for p in c.children
         if p.dep_ == "pobj"
     ]
+    if not found:
+        # 'condemned ties between Russia and North Korea': both sides are targets.
+        for obj in (c for c in head.children if c.dep_ in _OBJECTS):
+            found += [
+                p
+                for c in obj.children
+                if c.dep_ == "prep" and c.lower_ == "between"
+                for p in c.children
+                if p.dep_ == "pobj"
+            ]
     # 'support for Russia's war': the possessor is the target.
     return [next((c for c in t.children if c.dep_ == "poss"), t) for t in found]
 
@@ -323,6 +412,15 @@ def _object_lemmas(thing: Token) -> set[str]:
         thing,
         *thing.conjuncts,
         *(c for c in thing.children if c.dep_ in {"amod", "compound"}),
+        # 'a shipment of weapons', 'a team of rescuers', 'planes carrying tents'
+        *(
+            p
+            for c in thing.children
+            if c.dep_ == "prep" and c.lower_ == "of"
+            for p in (c.children)
+            if p.dep_ == "pobj"
+        ),
+        *(o for c in thing.children if c.dep_ == "acl" for o in c.children if o.dep_ in _OBJECTS),
     ]
     return {t.lemma_.lower() for t in parts}
 
@@ -348,6 +446,16 @@ def _recipients(v: Token) -> list[Token]:
     to = _targets_in(v, ("to",))
     if to:
         return to
+    purpose = [
+        o
+        for c in v.children
+        if c.dep_ in {"xcomp", "advcl"}
+        and c.lemma_.lower() in {"help", "train", "support", "assist", "equip", "arm", "defend"}
+        for o in c.children
+        if o.dep_ in _OBJECTS
+    ]
+    if purpose:
+        return purpose  # 'to help Kyiv', 'to train Ukrainian pilots'
     if v.dep_ == "pcomp" and v.head.lower_ == "by":
         helped = [c for c in v.head.head.children if c.dep_ in _OBJECTS]
         if helped:
@@ -385,6 +493,8 @@ def _events(
     sources = sources or [None]  # type: ignore[list-item]
     targets = targets or [None]  # type: ignore[list-item]
     modality = _modality(cand)
+    speaker = _reporter_token(cand.trigger)
+    reporter = resolver.actor(speaker) if speaker is not None else None
     entry = ontology.for_cameo(cand.cameo)  # type: ignore[attr-defined]
     sent = cand.trigger.sent
     for source in sources:
@@ -393,15 +503,15 @@ def _events(
                 continue
             if source is not None and target is not None and source.id == target.id:
                 continue
-            if source is None and entry.type in _NEEDS_SOURCE:
-                continue
+            if source is None and entry.type in _NEEDS_SOURCE and not _named_but_unknown(cand):
+                continue  # no subject at all; a subject we cannot place stays a null side
             if target is None and entry.type not in _TARGET_OPTIONAL:
                 continue  # precision first: who did what to whom, or nothing
             if entry.mode == "visit" and not _a_real_visit(source, target):
                 continue
             when = _date(cand.trigger, published, modality.future)
             confidence = cand.confidence * (1.0 if source else 0.7) * (1.0 if target else 0.85)
-            yield Event(
+            event = Event(
                 id=_event_id(entry.type, cand.trigger, source, target),
                 type=entry.type,
                 mode=entry.mode,
@@ -420,9 +530,52 @@ def _events(
                 evidence=Span(text=sent.text, start=sent.start_char, end=sent.end_char),
                 confidence=round(min(1.0, confidence), 3),
             )
+            accusations = list(_reported_accusations(event, reporter, source))
+            if accusations:
+                event = event.model_copy(
+                    update={"modality": event.modality.model_copy(update={"alleged": True})}
+                )
+            yield event
+            yield from accusations
 
 
 _TWO_SIDED = {"03", "04", "05", "06"}  # agree, consult, sign, cooperate: done together
+# Actions that, said by a foreign government about someone else, are an accusation.
+_ALLEGED_WHEN_REPORTED = {"AID", "ASSAULT", "COERCE"}
+
+
+def _named_but_unknown(cand: Candidate) -> bool:
+    """The subject is a real noun phrase ('a monitoring group', 'rebels'), not a pronoun."""
+    return any(t.pos_ in {"NOUN", "PROPN"} for t in cand.sources)
+
+
+def _reported_accusations(
+    event: Event, reporter: Entity | None, source: Entity | None
+) -> Iterator[Event]:
+    """'North Korea is supplying munitions to Russia, Blinken said': the US accuses PRK."""
+    if (
+        event.type not in _ALLEGED_WHEN_REPORTED
+        or reporter is None
+        or source is None
+        or not reporter.country
+        or reporter.country in {source.country, None}
+        or (event.target and reporter.country == event.target.country)
+    ):
+        return
+    accusation = event.model_copy(
+        update={
+            "id": event.id + "a",
+            "type": "ACCUSE",
+            "mode": "allege",
+            "context": [],
+            "cameo": "112",
+            "source": _actor(reporter),
+            "target": _actor(source),
+            "modality": event.modality.model_copy(update={"alleged": False}),
+            "confidence": round(event.confidence * 0.8, 3),
+        }
+    )
+    yield accusation
 
 
 def _a_real_visit(source: Entity | None, target: Entity | None) -> bool:
@@ -476,11 +629,19 @@ def _retelling_key(event: Event) -> tuple[object, ...]:
 
 
 def _expand(tokens: list[Token], resolver: Resolver) -> list[Entity]:
-    """Entities of the tokens and their coordinated siblings ('South Korea and the US')."""
+    """Entities of the tokens and their coordinated siblings ('South Korea and the US'),
+    including coordinated modifiers ('the Indian and Japanese navies')."""
     found: list[Entity] = []
     for token in tokens:
+        modifiers = [
+            m for c in token.children if c.dep_ in {"amod", "compound"} for m in (c, *c.conjuncts)
+        ]
+        named = [e for m in modifiers if (e := resolver.at(m)) is not None]
+        if len(named) >= 2 and resolver.at(token) is None:
+            found += [e for e in named if e not in found]
+            continue
         for t in (token, *token.conjuncts):
-            entity = resolver.actor(t)
+            entity = resolver.actor(t) or resolver.earlier_event_actor(t)
             if entity is not None and entity.type in _ACTOR_TYPES and entity not in found:
                 found.append(entity)
     return found
@@ -542,6 +703,14 @@ def _modality(cand: Candidate) -> Modality:
         alleged=alleged and cand.cameo[:2] not in {"11", "09"},
         reported_by=reporter,
     )
+
+
+def _reporter_token(v: Token) -> Token | None:
+    """The subject of the reporting verb the trigger depends on ('…, Blinken said')."""
+    for t in list(v.ancestors)[:4]:
+        if t.lemma_.lower() in lex.REPORTING:
+            return next((c for c in t.children if c.dep_ == "nsubj"), None)
+    return None
 
 
 def _date(trigger: Token, published: date | None, future: bool) -> object:
