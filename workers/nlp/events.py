@@ -49,13 +49,35 @@ class Candidate:
 
 
 _SYMMETRIC = {"CONSULT", "COOPERATE"}
+_ROLE_HEADS = {
+    "minister",
+    "ministry",
+    "president",
+    "government",
+    "army",
+    "military",
+    "leader",
+    "envoy",
+    "ambassador",
+    "delegation",
+    "forces",
+    "troops",
+    "navy",
+    "spokesman",
+    "spokeswoman",
+    "prime",
+    "chancellor",
+    "king",
+    "parliament",
+    "embassy",
+}
 
 
 class Resolver:
     """Tokens → canonical entities, through the mentions' character offsets."""
 
     def __init__(self, doc: Doc, entities: list[Entity]) -> None:
-        self.history: list[tuple[str, Event]] = []  # (trigger lemma, event) told so far
+        self.history: list[tuple[str, Entity]] = []  # (trigger lemma, who did it) so far
         self.by_id = {e.id: e for e in entities}
         self.by_char: dict[int, Entity] = {}
         for entity in entities:
@@ -74,7 +96,11 @@ class Resolver:
             return entity
         low = token.lower_
         if token.dep_ == "poss" and token.pos_ == "PRON":
-            return None  # 'its offensive', 'their summit': too often someone else's
+            # 'its foreign minister' names the country's official; 'its offensive' or
+            # 'their summit' too often someone else's.
+            if token.head.lemma_.lower() in _ROLE_HEADS:
+                return self._antecedent(token, None)
+            return None
         if low in _PRONOUN_PERSON or low in _PRONOUN_GROUP:
             return self._antecedent(token, "PERSON" if low in _PRONOUN_PERSON else None)
         # 'the Russian leader', "North Korea's state media", 'the government of Mali'.
@@ -97,14 +123,23 @@ class Resolver:
         if lemma not in lex.EVENT_NOUNS:
             return None
         wanted = lex.EVENT_NOUNS[lemma]
-        for trigger, event in reversed(self.history):
-            if (not wanted or trigger in wanted) and event.source and event.source.entity_id:
-                return self.by_id.get(event.source.entity_id)
+        for trigger, source in reversed(self.history):
+            if not wanted or trigger in wanted:
+                return source
         return None
 
     def _antecedent(self, token: Token, wanted: str | None) -> Entity | None:
         best: Entity | None = None
         for t in self.doc[max(0, token.i - 80) : token.i]:
+            if (
+                t.dep_ in _SUBJECTS
+                and t.pos_ == "NOUN"
+                and self.at(t) is None
+                and t.lemma_.lower() in _ROLE_HEADS
+                and (e := self.actor(t, depth=1)) is not None
+            ):
+                best = e  # 'Serbia's president … he': the president's country
+                continue
             e = self.at(t)
             if (
                 e is not None
@@ -136,7 +171,6 @@ def extract_events(
                 if told in retold:
                     continue  # the same event told again later in the story
                 retold.add(told)
-                resolver.history.append((cand.trigger.lemma_.lower(), event))
                 events.setdefault(
                     event.id, event.model_copy(update={"fingerprint": fingerprint(event)})
                 )
@@ -154,7 +188,51 @@ def _candidates(sent: object, resolver: Resolver) -> Iterator[Candidate]:
             yield from _noun(token)
 
 
+def _embedded(v: Token) -> bool:
+    """A verb that is part of another frame, not an event of its own: the act in
+    'accused X of sending', the threat in 'threatened to strike', the plan in 'a proposal to
+    hold talks', the condition in 'if China did not press'."""
+    head = v.head
+    if v.dep_ == "pcomp" and head.lower_ == "of" and head.head.lemma_.lower() in _FRAMING:
+        return True
+    if v.dep_ == "xcomp" and head.lemma_.lower() in {"threaten", "warn"}:
+        return True
+    if v.dep_ in {"acl", "relcl", "xcomp"} and head.lemma_.lower() in _PROPOSALS:
+        return True
+    # A condition ('if China did not do more to press …') is not an event: look up the
+    # clause chain for a conditional marker.
+    clause, hops = v, 0
+    while hops < 4:
+        if any(c.dep_ == "mark" and c.lower_ in {"if", "unless"} for c in clause.children):
+            return True
+        if clause.dep_ not in {"xcomp", "advcl", "ccomp", "conj", "acl"} or clause.head is clause:
+            return False
+        clause, hops = clause.head, hops + 1
+    return False
+
+
+_FRAMING = {"accuse", "suspect", "charge", "blame"}
+_PROPOSALS = {
+    "proposal",
+    "plan",
+    "offer",
+    "call",
+    "demand",
+    "request",
+    "bid",
+    "attempt",
+    "effort",
+    "idea",
+    "initiative",
+}
+
+
 def _verb(v: Token) -> Iterator[Candidate]:
+    if not _embedded(v):
+        yield from _verb_frame(v)
+
+
+def _verb_frame(v: Token) -> Iterator[Candidate]:
     lemma = v.lemma_.lower()
     if lemma in lex.INTENT_VERBS:
         yield from _intent(v)
@@ -185,7 +263,13 @@ def _verb(v: Token) -> Iterator[Candidate]:
         and obj.lemma_.lower() in lex.OBJECTIONS
     ):
         # 'dropped its objection to Sweden's bid', 'lifted its entry ban on journalists'
-        yield Candidate(v, "080", _subjects(v), _targets_in(obj, ("to", "on", "against")), 0.8)
+        yield Candidate(
+            v,
+            "080",
+            _subjects(v),
+            _targets_in(obj, ("to", "on", "against")) or _targets_in(v, ("to", "on", "against")),
+            0.8,
+        )
         return
     if lemma == "share" and any(
         c.lemma_.lower() in lex.INTELLIGENCE for c in v.children if c.dep_ in _OBJECTS
@@ -302,6 +386,8 @@ def _noun(n: Token) -> Iterator[Candidate]:
         and n.dep_ in _OBJECTS
     ):
         return  # the verb frame codes it
+    if n.head.lemma_.lower() in {"violate", "breach", "evade", "defy", "flout", "circumvent"}:
+        return  # 'would violate U.N. sanctions': the sanctions are a standing condition
     sources = [p for c in n.children if c.dep_ == "poss" for p in [c]]
     sources += [
         p
@@ -338,7 +424,7 @@ def _alleged_from_accusation(v: Token, accused: list[Token]) -> Iterator[Candida
     """'accused North Korea of sending weapons to Russia' → an alleged AID event."""
     for prep in (c for c in v.children if c.dep_ == "prep" and c.lower_ == "of"):
         for act in (c for c in prep.children if c.dep_ in {"pcomp", "pobj"}):
-            for cand in _verb(act):
+            for cand in _verb_frame(act):
                 cand.sources = accused or cand.sources
                 cand.alleged = True
                 yield cand
@@ -488,6 +574,9 @@ def _events(
 ) -> Iterator[Event]:
     sources = _expand(cand.sources, resolver)
     targets = _expand(cand.targets, resolver)
+    if sources:
+        # Remembered even when no event is emitted: 'the release' may name it later.
+        resolver.history.append((cand.trigger.lemma_.lower(), sources[0]))
     if len(sources) >= 2 and not targets and cand.cameo[:2] in _TWO_SIDED:
         sources, targets = sources[:1], sources[1:2]  # 'Kim and Putin signed': one event
     sources = sources or [None]  # type: ignore[list-item]
@@ -503,9 +592,7 @@ def _events(
                 continue
             if source is not None and target is not None and source.id == target.id:
                 continue
-            if source is None and entry.type in _NEEDS_SOURCE and not _named_but_unknown(cand):
-                continue  # no subject at all; a subject we cannot place stays a null side
-            if target is None and entry.type not in _TARGET_OPTIONAL:
+            if not (_placed(source) and _placed(target)):
                 continue  # precision first: who did what to whom, or nothing
             if entry.mode == "visit" and not _a_real_visit(source, target):
                 continue
@@ -542,6 +629,13 @@ def _events(
 _TWO_SIDED = {"03", "04", "05", "06"}  # agree, consult, sign, cooperate: done together
 # Actions that, said by a foreign government about someone else, are an accusation.
 _ALLEGED_WHEN_REPORTED = {"AID", "ASSAULT", "COERCE"}
+
+
+def _placed(entity: Entity | None) -> bool:
+    """An actor an analyst can use: with a country, or a body the knowledge base knows."""
+    return entity is not None and (
+        entity.country is not None or entity.id.startswith(("wd:", "kb:"))
+    )
 
 
 def _named_but_unknown(cand: Candidate) -> bool:
@@ -641,7 +735,7 @@ def _expand(tokens: list[Token], resolver: Resolver) -> list[Entity]:
             found += [e for e in named if e not in found]
             continue
         for t in (token, *token.conjuncts):
-            entity = resolver.actor(t) or resolver.earlier_event_actor(t)
+            entity = resolver.earlier_event_actor(t) or resolver.actor(t)
             if entity is not None and entity.type in _ACTOR_TYPES and entity not in found:
                 found.append(entity)
     return found
@@ -657,7 +751,10 @@ def _modality(cand: Candidate) -> Modality:
     v = cand.trigger
     chain = [v, *list(v.ancestors)[:4]]
     children = [c for t in chain[:2] for c in t.children]
-    negated = any(c.dep_ == "neg" or c.lower_ in {"never", "no"} for c in children[:12])
+    # Negation of the trigger itself, or of the verb it completes ('did not want to meet');
+    # a conjoined verb's negation does not carry over ('did not want … and asked').
+    scope = [v, v.head] if v.dep_ == "xcomp" else [v]
+    negated = any(c.dep_ == "neg" or c.lower_ in {"never"} for t in scope for c in t.children)
     auxes = {c.lower_ for c in children if c.dep_ in {"aux", "auxpass"}}
     future = bool(auxes & lex.MODAL_FUTURE) or any(
         t.lemma_ in {"plan", "intend", "expect", "prepare", "set"} for t in chain[1:3]
