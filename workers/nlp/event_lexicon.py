@@ -35,6 +35,7 @@ COOPERATION = frozenset(
     exchange alliance interaction coordination""".split()
 )
 PRISONERS = frozenset("prisoner hostage detainee captive activist journalist".split())
+CROSSINGS = frozenset("crossing border road highway port airspace bridge checkpoint".split())
 PEOPLE = frozenset(
     """diplomat envoy ambassador attache journalist national citizen official staff
     worker correspondent""".split()
@@ -109,7 +110,10 @@ VERBS: dict[str, list[Sense]] = {
     # RETREAT / CONCEDE
     "release": [Sense("084", objects=_objects((PRISONERS, "084")))],
     "free": [Sense("084", objects=_objects((PRISONERS, "084")))],
-    "withdraw": [Sense("087", objects=_objects((MATERIEL, "087")))],
+    "withdraw": [
+        Sense("161", objects=_objects((ENVOYS, "161")), target_preps=("from",)),
+        Sense("087", objects=_objects((MATERIEL, "087"))),
+    ],
     "lift": [Sense("085", objects=_objects((SANCTIONS, "085")))],
     "ease": [Sense("085", objects=_objects((SANCTIONS, "085")))],
     "concede": [Sense("080")],
@@ -175,6 +179,11 @@ VERBS: dict[str, list[Sense]] = {
     "cut": [Sense("161", objects=_objects((COOPERATION, "161")))],
     # ASSAULT
     "attack": [Sense("190")],
+    "shoot": [Sense("190")],
+    "block": [
+        Sense("144", objects=_objects((CROSSINGS, "144")), target_preps=("with", "to", "from")),
+    ],
+    "close": [Sense("191", objects=_objects((CROSSINGS, "191")), target_preps=("to", "for"))],
     "strike": [Sense("190", confidence=0.6)],
     "shell": [Sense("194")],
     "bomb": [Sense("195")],
@@ -206,6 +215,9 @@ EVENT_NOUNS: dict[str, frozenset[str]] = {
     "arrest": frozenset({"arrest", "detain"}),
     "drill": frozenset({"stage", "hold", "conduct"}),
     "deployment": frozenset({"deploy"}),
+    "exercise": frozenset({"stage", "hold", "conduct"}),
+    "blockade": frozenset({"block"}),
+    "claim": frozenset({"accuse", "claim"}),
 }
 INTENT_VERBS = frozenset(
     "pledge vow promise commit reaffirm agree resolve swear intend plan seek hope offer".split()

@@ -25,6 +25,7 @@ from spacy.tokens import Doc, Token
 from schemas.ontology import load_ontology
 from schemas.record import Entity, Event, EventActor, EventLocation, Modality, Span
 from workers.nlp import event_lexicon as lex
+from workers.nlp.canonical import stable_id
 from workers.nlp.event_dates import resolve_date
 
 _SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
@@ -49,6 +50,12 @@ class Candidate:
 
 
 _SYMMETRIC = {"CONSULT", "COOPERATE"}
+# Generic domestic actors (after the CAMEO agent codes GOV, COP, MIL, OPP, CVL, LAB).
+_DOMESTIC = frozenset(
+    """government authorities police army military troops soldiers protester protesters
+    demonstrator demonstrators marcher marchers student students farmer farmers worker workers
+    union unions opposition lawmaker lawmakers parliament junta""".split()
+)
 _ROLE_HEADS = {
     "minister",
     "ministry",
@@ -78,6 +85,8 @@ class Resolver:
 
     def __init__(self, doc: Doc, entities: list[Entity]) -> None:
         self.history: list[tuple[str, Entity]] = []  # (trigger lemma, who did it) so far
+        # The story's country: the most salient place with a country.
+        self.home = next((e.country for e in entities if e.type == "GPE" and e.country), None)
         self.by_id = {e.id: e for e in entities}
         self.by_char: dict[int, Entity] = {}
         for entity in entities:
@@ -116,6 +125,18 @@ class Resolver:
                     if p.dep_ == "pobj" and (e := self.actor(p, depth + 1)) is not None:
                         return e
         return None
+
+    def domestic(self, token: Token) -> Entity | None:
+        """'police', 'the government', 'farmers' with no country named: the story's country."""
+        lemma = token.lemma_.lower()
+        if lemma not in _DOMESTIC or self.home is None:
+            return None
+        return Entity(
+            id=stable_id("ORG", f"{self.home} {lemma}"),
+            name=f"{lemma} ({self.home})",
+            type="ORG",
+            country=self.home,
+        )
 
     def earlier_event_actor(self, token: Token) -> Entity | None:
         """'condemned the expulsions': who did the expelling, from an earlier event."""
@@ -320,9 +341,16 @@ def _verb_frame(v: Token) -> Iterator[Candidate]:
             elif sense.objects is not None and thing is not None:
                 # 'held talks with X', 'imposed sanctions on X': the object is the thing,
                 # the target is in a preposition of the verb or of the object.
-                targets = _targets_in(v, sense.target_preps) or _targets_in(
-                    thing, sense.target_preps
-                )
+                inner = [
+                    p
+                    for c in thing.children
+                    if c.dep_ == "prep" and c.lower_ == "of"
+                    for p in c.children
+                    if p.dep_ == "pobj"
+                ]
+                targets = [
+                    t for h in (v, thing, *inner) for t in _targets_in(h, sense.target_preps)
+                ]
             else:
                 targets = _targets(v, sense.target_preps)
             if cameo.startswith("13") and not targets:
@@ -467,6 +495,8 @@ def _subjects(v: Token) -> list[Token]:
 
 def _targets(v: Token, preps: tuple[str, ...]) -> list[Token]:
     objects = [c for c in v.children if c.dep_ in _OBJECTS]
+    # 'a move that Ethiopia condemned': the relative pronoun stands for the noun.
+    objects = [v.head if o.tag_ in {"WDT", "WP"} and v.dep_ == "relcl" else o for o in objects]
     return objects or _targets_in(v, preps)
 
 
@@ -591,7 +621,7 @@ def _events(
             if source is None and target is None:
                 continue
             if source is not None and target is not None and source.id == target.id:
-                continue
+                continue  # nobody does something to themselves
             if not (_placed(source) and _placed(target)):
                 continue  # precision first: who did what to whom, or nothing
             if entry.mode == "visit" and not _a_real_visit(source, target):
@@ -735,7 +765,7 @@ def _expand(tokens: list[Token], resolver: Resolver) -> list[Entity]:
             found += [e for e in named if e not in found]
             continue
         for t in (token, *token.conjuncts):
-            entity = resolver.earlier_event_actor(t) or resolver.actor(t)
+            entity = resolver.earlier_event_actor(t) or resolver.actor(t) or resolver.domestic(t)
             if entity is not None and entity.type in _ACTOR_TYPES and entity not in found:
                 found.append(entity)
     return found
