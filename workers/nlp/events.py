@@ -50,6 +50,10 @@ class Candidate:
 
 
 _SYMMETRIC = {"CONSULT", "COOPERATE"}
+_PAIRED = frozenset(
+    """side country nation leader government minister president delegation army navy
+    neighbour neighbor ally state""".split()
+)
 # Generic domestic actors (after the CAMEO agent codes GOV, COP, MIL, OPP, CVL, LAB).
 _DOMESTIC = frozenset(
     """government authorities police army military troops soldiers protester protesters
@@ -125,6 +129,29 @@ class Resolver:
                     if p.dep_ == "pobj" and (e := self.actor(p, depth + 1)) is not None:
                         return e
         return None
+
+    def pair(self, token: Token) -> list[Entity]:
+        """'the two sides', 'both countries', 'the two ministers': the last two countries
+        the story named before the phrase."""
+        counted = any(c.lower_ in {"two", "both"} for c in token.children)
+        if not counted or token.lemma_.lower() not in _PAIRED:
+            return []
+        found: list[Entity] = []
+        seen: set[str] = set()
+        for t in reversed(self.doc[max(0, token.i - 150) : token.i]):
+            e = self.at(t)
+            if e is not None and e.country and e.country not in seen:
+                seen.add(e.country)
+                country = next(
+                    (c for c in self.by_id.values() if c.type == "GPE" and c.country == e.country),
+                    e,
+                )
+                found.append(country)
+                if len(found) == 2:
+                    # The story's main actor first: entities come ranked by salience.
+                    rank = {e.id: i for i, e in enumerate(self.by_id.values())}
+                    return sorted(found, key=lambda e: rank.get(e.id, len(rank)))
+        return []
 
     def domestic(self, token: Token) -> Entity | None:
         """'police', 'the government', 'farmers' with no country named: the story's country."""
@@ -249,14 +276,37 @@ _PROPOSALS = {
 
 
 def _verb(v: Token) -> Iterator[Candidate]:
+    if trigger_lemma(v) in lex.INTENT_VERBS and not _embedded(v):
+        yield from _intent(v)
     if not _embedded(v):
         yield from _verb_frame(v)
 
 
+def trigger_lemma(token: Token) -> str:
+    """The token's lemma, or its surface form stripped of an inflection when the small
+    model's lemmatizer misses a trigger ('staged' → 'stag')."""
+    lemma = token.lemma_.lower()
+    if lemma in lex.VERBS or lemma in lex.INTENT_VERBS:
+        return lemma
+    low = token.lower_
+    for suffix, repl in (
+        ("ied", "y"),
+        ("ies", "y"),
+        ("ing", ""),
+        ("ing", "e"),
+        ("ed", ""),
+        ("ed", "e"),
+        ("d", ""),
+        ("es", ""),
+        ("s", ""),
+    ):
+        if low.endswith(suffix) and (base := low[: -len(suffix)] + repl) in lex.VERBS:
+            return base
+    return lemma
+
+
 def _verb_frame(v: Token) -> Iterator[Candidate]:
-    lemma = v.lemma_.lower()
-    if lemma in lex.INTENT_VERBS:
-        yield from _intent(v)
+    lemma = trigger_lemma(v)
     if lemma == "call" and any(c.dep_ == "prep" and c.lower_ in {"for", "on"} for c in v.children):
         asked = _targets(v, ("on", "with", "to")) or [
             t
@@ -757,6 +807,9 @@ def _expand(tokens: list[Token], resolver: Resolver) -> list[Entity]:
     including coordinated modifiers ('the Indian and Japanese navies')."""
     found: list[Entity] = []
     for token in tokens:
+        if pair := resolver.pair(token):
+            found += [e for e in pair if e not in found]
+            continue
         modifiers = [
             m for c in token.children if c.dep_ in {"amod", "compound"} for m in (c, *c.conjuncts)
         ]
