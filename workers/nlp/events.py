@@ -50,6 +50,7 @@ class Candidate:
 
 
 _SYMMETRIC = {"CONSULT", "COOPERATE"}
+_IMPLICIT_COUNTERPART = {"MOBILIZE", "RETREAT", "THREATEN"}
 _PAIRED = frozenset(
     """side country nation leader government minister president delegation army navy
     neighbour neighbor ally state""".split()
@@ -152,6 +153,26 @@ class Resolver:
                     rank = {e.id: i for i, e in enumerate(self.by_id.values())}
                     return sorted(found, key=lambda e: rank.get(e.id, len(rank)))
         return []
+
+    def counterpart(self, token: Token, source: Entity) -> Entity | None:
+        """The most recent country, other than the source's, named in this sentence or the
+        two before it."""
+        sents = list(self.doc.sents)
+        index = next(i for i, s in enumerate(sents) if s.start <= token.i < s.end)
+        start = sents[max(0, index - 2)].start
+        for t in reversed(self.doc[start : token.sent.end]):
+            e = self.at(t)
+            if (
+                e is not None
+                and e.country
+                and e.country != source.country
+                and e.type in {"GPE", "NORP", "ORG", "PERSON"}
+            ):
+                return next(
+                    (c for c in self.by_id.values() if c.type == "GPE" and c.country == e.country),
+                    e,
+                )
+        return None
 
     def domestic(self, token: Token) -> Entity | None:
         """'police', 'the government', 'farmers' with no country named: the story's country."""
@@ -659,6 +680,12 @@ def _events(
         resolver.history.append((cand.trigger.lemma_.lower(), sources[0]))
     if len(sources) >= 2 and not targets and cand.cameo[:2] in _TWO_SIDED:
         sources, targets = sources[:1], sources[1:2]  # 'Kim and Putin signed': one event
+    entry0 = ontology.for_cameo(cand.cameo)  # type: ignore[attr-defined]
+    if sources and not targets and entry0.type in _IMPLICIT_COUNTERPART:
+        # 'Tallinn placed its units on alert' after 'Russia staged drills': the other side
+        # is the country the story just named.
+        other = resolver.counterpart(cand.trigger, sources[0])
+        targets = [other] if other is not None else []
     sources = sources or [None]  # type: ignore[list-item]
     targets = targets or [None]  # type: ignore[list-item]
     modality = _modality(cand)
