@@ -35,6 +35,8 @@ COOPERATION = frozenset(
     exchange alliance interaction coordination""".split()
 )
 PRISONERS = frozenset("prisoner hostage detainee captive activist journalist".split())
+REPRESSION = frozenset("gas bullet cannon baton truncheon pellet".split())
+STRIKES = frozenset("strike walkout stoppage boycott".split())
 CROSSINGS = frozenset("crossing border road highway port airspace bridge checkpoint".split())
 PEOPLE = frozenset(
     """diplomat envoy ambassador attache journalist national citizen official staff
@@ -180,6 +182,10 @@ VERBS: dict[str, list[Sense]] = {
     # ASSAULT
     "attack": [Sense("190")],
     "shoot": [Sense("190")],
+    "join": [
+        Sense("143", objects=_objects((STRIKES, "143"))),
+        Sense("163", objects=_objects((SANCTIONS, "163"))),
+    ],
     "block": [
         Sense("144", objects=_objects((CROSSINGS, "144")), target_preps=("with", "to", "from")),
     ],
@@ -192,7 +198,7 @@ VERBS: dict[str, list[Sense]] = {
     "raid": [Sense("190", confidence=0.7)],
     "assassinate": [Sense("186")],
     "kill": [Sense("190", confidence=0.6)],
-    "fire": [Sense("190", objects=_objects((MATERIEL, "195")))],
+    "fire": [Sense("175", objects=_objects((REPRESSION, "175"), (MATERIEL, "195")))],
     "launch": [Sense("195", objects=_objects((MATERIEL, "195")))],
 }
 

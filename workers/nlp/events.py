@@ -50,6 +50,7 @@ class Candidate:
 
 
 _SYMMETRIC = {"CONSULT", "COOPERATE"}
+_OBJECT_IS_TARGET = {"173", "174"}  # arrests, expulsions: done to the object
 _IMPLICIT_COUNTERPART = {"MOBILIZE", "RETREAT", "THREATEN"}
 _PAIRED = frozenset(
     """side country nation leader government minister president delegation army navy
@@ -59,7 +60,8 @@ _PAIRED = frozenset(
 _DOMESTIC = frozenset(
     """government authorities police army military troops soldiers protester protesters
     demonstrator demonstrators marcher marchers student students farmer farmers worker workers
-    union unions opposition lawmaker lawmakers parliament junta""".split()
+    union unions opposition lawmaker lawmakers parliament junta people civilians residents
+    activists""".split()
 )
 _ROLE_HEADS = {
     "minister",
@@ -173,6 +175,15 @@ class Resolver:
                     e,
                 )
         return None
+
+    def government(self, country: str) -> Entity:
+        """The government of a country, as a generic domestic actor."""
+        return Entity(
+            id=stable_id("ORG", f"{country} government"),
+            name=f"government ({country})",
+            type="ORG",
+            country=country,
+        )
 
     def domestic(self, token: Token) -> Entity | None:
         """'police', 'the government', 'farmers' with no country named: the story's country."""
@@ -409,6 +420,8 @@ def _verb_frame(v: Token) -> Iterator[Candidate]:
             sources = _subjects(v)
             if cameo.startswith("07"):
                 targets = _recipients(v)
+            elif cameo in _OBJECT_IS_TARGET and thing is not None:
+                targets = [thing]  # 'expelled two Croatian diplomats': the diplomats
             elif sense.objects is not None and thing is not None:
                 # 'held talks with X', 'imposed sanctions on X': the object is the thing,
                 # the target is in a preposition of the verb or of the object.
@@ -681,6 +694,9 @@ def _events(
     if len(sources) >= 2 and not targets and cand.cameo[:2] in _TWO_SIDED:
         sources, targets = sources[:1], sources[1:2]  # 'Kim and Putin signed': one event
     entry0 = ontology.for_cameo(cand.cameo)  # type: ignore[attr-defined]
+    if sources and not targets and entry0.type == "PROTEST" and sources[0].country:
+        # A strike or march with no target named is against the country's own government.
+        targets = [g] if (g := resolver.government(sources[0].country)) else []
     if sources and not targets and entry0.type in _IMPLICIT_COUNTERPART:
         # 'Tallinn placed its units on alert' after 'Russia staged drills': the other side
         # is the country the story just named.
