@@ -25,8 +25,10 @@ import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
 print(f"\n{len(rows)} records in {sys.argv[1]}")
 for r in rows:
-    names = ", ".join(e["name"] for e in r["entities"][:4])
     print(f"  {r['article_id'][:12]}  {len(r['text']):>5} chars  {len(r['entities']):>3} entities"
-          f"  {(r['title'] or r['source']['path'].rsplit('/', 1)[-1])[:50]!r}  [{names}]")
+          f"  {len(r['events']):>2} events  {(r['title'] or '')[:60]!r}")
+    for e in r["events"][:3]:
+        side = lambda a: f"{a['name']} ({a['country']})" if a else "-"
+        print(f"      {e['type']:9} {side(e['source'])} -> {side(e['target'])}  [{e['trigger']['text']}]")
 PY
 exit "${status:-0}"
