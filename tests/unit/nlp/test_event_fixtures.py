@@ -21,6 +21,8 @@ from tests.conftest import SEEDS
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "fixtures" / "events"
+# ops/ scripts import their siblings, as they do when run as `python ops/eval_events.py`.
+sys.path.insert(0, str(ROOT / "ops"))
 _spec = importlib.util.spec_from_file_location("eval_events", ROOT / "ops" / "eval_events.py")
 assert _spec is not None and _spec.loader is not None
 E = importlib.util.module_from_spec(_spec)

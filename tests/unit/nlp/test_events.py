@@ -91,8 +91,10 @@ def test_modality(model):
     assert neg.modality.negated and triple(neg) == ("ACCUSE", "IRN", "RUS")
     (future,) = events_of(model, "Turkey will send drones to Ukraine.")
     assert future.modality.future and triple(future) == ("AID", "TUR", "UKR")
-    for text in ("The Press Trust of India reported that India condemned Pakistan.",
-                 "India condemned Pakistan on Friday, the foreign ministry said."):
+    for text in (
+        "The Press Trust of India reported that India condemned Pakistan.",
+        "India condemned Pakistan on Friday, the foreign ministry said.",
+    ):
         (said,) = events_of(model, text)
         assert said.modality.reported_by, text
 
