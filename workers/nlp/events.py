@@ -50,6 +50,17 @@ class Candidate:
 
 
 _SYMMETRIC = {"CONSULT", "COOPERATE"}
+_RELATING = {"AGREE", "SUPPORT", "COOPERATE", "CONSULT", "AID"}
+# Words that make 'called X …' a condemnation.
+_CONDEMNING = frozenset(
+    """illegal unlawful unjust illegitimate provocation provocative violation aggression
+    aggressive reckless irresponsible dangerous destabilising destabilizing hostile terrorism
+    criminal unacceptable""".split()
+)
+# Nouns that name a relationship the story told earlier: both of its sides.
+_RELATION_NOUNS = frozenset(
+    "partnership cooperation tie relation relationship alliance deal pact treaty".split()
+)
 _OBJECT_IS_TARGET = {"173", "174"}  # arrests, expulsions: done to the object
 _IMPLICIT_COUNTERPART = {"MOBILIZE", "RETREAT", "THREATEN"}
 _PAIRED = frozenset(
@@ -92,6 +103,7 @@ class Resolver:
 
     def __init__(self, doc: Doc, entities: list[Entity]) -> None:
         self.history: list[tuple[str, Entity]] = []  # (trigger lemma, who did it) so far
+        self.pairs: list[tuple[Entity, Entity]] = []  # sides of relationships told so far
         # The story's country: the most salient place with a country.
         self.home = next((e.country for e in entities if e.type == "GPE" and e.country), None)
         self.by_id = {e.id: e for e in entities}
@@ -197,6 +209,13 @@ class Resolver:
             country=self.home,
         )
 
+    def earlier_sides(self, token: Token) -> list[Entity]:
+        """'such a military partnership', 'the ties': both sides of the relationship told
+        last ('Kim and Putin signed …')."""
+        if token.lemma_.lower() not in _RELATION_NOUNS or not self.pairs:
+            return []
+        return list(self.pairs[-1])
+
     def earlier_event_actor(self, token: Token) -> Entity | None:
         """'condemned the expulsions': who did the expelling, from an earlier event."""
         lemma = token.lemma_.lower()
@@ -247,6 +266,13 @@ def extract_events(
                 if event.type in _SYMMETRIC and (event.type, pair) in seen:
                     continue  # 'the meeting between Kim and Shoigu', told twice
                 seen.add((event.type, pair))
+                if event.type in _RELATING and event.source and event.target:
+                    sides = (
+                        resolver.by_id.get(event.source.entity_id or ""),
+                        resolver.by_id.get(event.target.entity_id or ""),
+                    )
+                    if all(sides):
+                        resolver.pairs.append(sides)  # type: ignore[arg-type]
                 told = _retelling_key(event)
                 if told in retold:
                     continue  # the same event told again later in the story
@@ -383,6 +409,17 @@ def _verb_frame(v: Token) -> Iterator[Candidate]:
         c.lemma_.lower() == "patrol" for c in v.children if c.dep_ in _OBJECTS
     ):
         yield Candidate(v, "062", _subjects(v), _targets_in(v, ("with",)), 0.75)
+        return
+    if lemma in {"call", "label", "brand", "describe", "term"} and (
+        verdict := [
+            c
+            for c in v.children
+            if c.dep_ in {"oprd", "xcomp", "ccomp", "acomp", "dobj"}
+            and any(t.lemma_.lower() in _CONDEMNING for t in c.subtree)
+        ]
+    ):
+        # 'called such a military partnership "illegal and unjust"'
+        yield Candidate(v, "111", _subjects(v), [c for c in v.children if c.dep_ in _OBJECTS], 0.8)
         return
     if lemma == "pay" and any(
         c.lemma_.lower() in {"tribute", "homage", "respect"}
@@ -688,6 +725,9 @@ def _events(
 ) -> Iterator[Event]:
     sources = _expand(cand.sources, resolver)
     targets = _expand(cand.targets, resolver)
+    if sources and len(targets) > 1:
+        # 'Shoigu hailed the deal' with North Korea: his own country's side is not a target.
+        targets = [t for t in targets if t.country != sources[0].country] or targets
     if sources:
         # Remembered even when no event is emitted: 'the release' may name it later.
         resolver.history.append((cand.trigger.lemma_.lower(), sources[0]))
@@ -850,6 +890,9 @@ def _expand(tokens: list[Token], resolver: Resolver) -> list[Entity]:
     including coordinated modifiers ('the Indian and Japanese navies')."""
     found: list[Entity] = []
     for token in tokens:
+        if (sides := resolver.earlier_sides(token)) and resolver.actor(token) is None:
+            found += [e for e in sides if e not in found]
+            continue
         if pair := resolver.pair(token):
             found += [e for e in pair if e not in found]
             continue
