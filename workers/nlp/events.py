@@ -410,13 +410,10 @@ def _verb_frame(v: Token) -> Iterator[Candidate]:
     ):
         yield Candidate(v, "062", _subjects(v), _targets_in(v, ("with",)), 0.75)
         return
-    if lemma in {"call", "label", "brand", "describe", "term"} and (
-        verdict := [
-            c
-            for c in v.children
-            if c.dep_ in {"oprd", "xcomp", "ccomp", "acomp", "dobj"}
-            and any(t.lemma_.lower() in _CONDEMNING for t in c.subtree)
-        ]
+    if lemma in {"call", "label", "brand", "describe", "term"} and any(
+        c.dep_ in {"oprd", "xcomp", "ccomp", "acomp", "dobj"}
+        and any(t.lemma_.lower() in _CONDEMNING for t in c.subtree)
+        for c in v.children
     ):
         # 'called such a military partnership "illegal and unjust"'
         yield Candidate(v, "111", _subjects(v), [c for c in v.children if c.dep_ in _OBJECTS], 0.8)

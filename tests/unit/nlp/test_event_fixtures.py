@@ -32,7 +32,7 @@ _spec.loader.exec_module(E)
 # Totals over all fixtures must reach these (raise them to the measured values as the event
 # stage improves).
 MIN_PRECISION = 0.95  # measured 0.969 (precision first)
-MIN_F1 = 0.70  # measured 0.727; the issue asks 0.8 (not yet reached)
+MIN_F1 = 0.72  # measured 0.736; the issue asks 0.8 (not yet reached)
 
 OWN_FILES = sorted(FIXTURES.glob("[0-9][0-9]_*.json"))
 EVENT_KEYS = {"type", "source", "target", "hint", "alleged", "negated"}
