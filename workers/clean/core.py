@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from schemas.errors import ArticleTooLarge, EmptyArticle
 from schemas.record import PublishedAtOrigin, RemovedSpan
@@ -146,8 +146,3 @@ def _apply_metadata(
     if published_at is not None:
         result.published_at, result.published_at_origin = published_at, "metadata"
         result.origins["published_at"] = "metadata"
-
-
-def utc_now() -> datetime:
-    """Current time in UTC (a seam for tests)."""
-    return datetime.now(UTC)

@@ -8,7 +8,7 @@ the CAMEO code through `schemas/data/plover.json`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Object classes (lemmas).
 MATERIEL = frozenset(
@@ -263,5 +263,3 @@ ALLEGING = frozenset(
 
 MODAL_FUTURE = frozenset({"will", "would", "shall", "'ll", "wo"})
 MODAL_HYPOTHETICAL = frozenset({"could", "might", "may", "should"})
-
-__all__ = ["Sense", "field"]

@@ -798,11 +798,6 @@ def _placed(entity: Entity | None) -> bool:
     )
 
 
-def _named_but_unknown(cand: Candidate) -> bool:
-    """The subject is a real noun phrase ('a monitoring group', 'rebels'), not a pronoun."""
-    return any(t.pos_ in {"NOUN", "PROPN"} for t in cand.sources)
-
-
 def _reported_accusations(
     event: Event, reporter: Entity | None, source: Entity | None
 ) -> Iterator[Event]:
@@ -837,27 +832,6 @@ def _a_real_visit(source: Entity | None, target: Entity | None) -> bool:
     if target is None or target.type not in {"PERSON", "ORG", "GPE"} or not target.country:
         return False
     return not (source and source.country == target.country)
-
-
-# Events that may lack a target: a protest, a mobilisation, a release or retreat.
-_TARGET_OPTIONAL = {"PROTEST", "MOBILIZE", "CONCEDE", "RETREAT"}
-
-
-_NEEDS_SOURCE = {
-    "CONSULT",
-    "REQUEST",
-    "ACCUSE",
-    "THREATEN",
-    "SUPPORT",
-    "AGREE",
-    "AID",
-    "REJECT",
-    "COOPERATE",
-    "SANCTION",
-    "COERCE",
-    "ASSAULT",
-    "MOBILIZE",
-}
 
 
 def fingerprint(event: Event) -> str:
