@@ -15,8 +15,7 @@ from schemas.article import RawArticle, SourceKind
 from schemas.record import PipelineInfo, Record, Timings
 from schemas.stages import CleanedArticle
 from workers.clean import CleanOptions, clean
-from workers.nlp import LoadedModel, entities_for
-from workers.nlp.events import extract_events
+from workers.nlp import LoadedModel, analyze
 from workers.sinks import Sink
 
 try:
@@ -81,9 +80,7 @@ def reference_time(raw: RawArticle) -> datetime | None:
 def extract_stage(cleaned: CleanedArticle, model: LoadedModel) -> Record:
     """Entities and events of the cleaned story, assembled into the full record."""
     started = time.perf_counter()
-    doc = model.nlp(cleaned.text)
-    entities = entities_for(doc)
-    events = extract_events(doc, entities, cleaned.published_at)
+    entities, events = analyze(model, cleaned.text, cleaned.published_at)
     source = cleaned.source
     if cleaned.outlet and not source.outlet:
         source = source.model_copy(update={"outlet": cleaned.outlet})

@@ -157,11 +157,7 @@ class Resolver:
             e = self.at(t)
             if e is not None and e.country and e.country not in seen:
                 seen.add(e.country)
-                country = next(
-                    (c for c in self.by_id.values() if c.type == "GPE" and c.country == e.country),
-                    e,
-                )
-                found.append(country)
+                found.append(self.country_entity(e))
                 if len(found) == 2:
                     # The story's main actor first: entities come ranked by salience.
                     rank = {e.id: i for i, e in enumerate(self.by_id.values())}
@@ -182,11 +178,14 @@ class Resolver:
                 and e.country != source.country
                 and e.type in {"GPE", "NORP", "ORG", "PERSON"}
             ):
-                return next(
-                    (c for c in self.by_id.values() if c.type == "GPE" and c.country == e.country),
-                    e,
-                )
+                return self.country_entity(e)
         return None
+
+    def country_entity(self, e: Entity) -> Entity:
+        """The story's entity for e's country ('Pyongyang' → North Korea), else e itself."""
+        return next(
+            (c for c in self.by_id.values() if c.type == "GPE" and c.country == e.country), e
+        )
 
     def government(self, country: str) -> Entity:
         """The government of a country, as a generic domestic actor."""
@@ -730,11 +729,11 @@ def _events(
         resolver.history.append((cand.trigger.lemma_.lower(), sources[0]))
     if len(sources) >= 2 and not targets and cand.cameo[:2] in _TWO_SIDED:
         sources, targets = sources[:1], sources[1:2]  # 'Kim and Putin signed': one event
-    entry0 = ontology.for_cameo(cand.cameo)  # type: ignore[attr-defined]
-    if sources and not targets and entry0.type == "PROTEST" and sources[0].country:
+    entry = ontology.for_cameo(cand.cameo)  # type: ignore[attr-defined]
+    if sources and not targets and entry.type == "PROTEST" and sources[0].country:
         # A strike or march with no target named is against the country's own government.
         targets = [g] if (g := resolver.government(sources[0].country)) else []
-    if sources and not targets and entry0.type in _IMPLICIT_COUNTERPART:
+    if sources and not targets and entry.type in _IMPLICIT_COUNTERPART:
         # 'Tallinn placed its units on alert' after 'Russia staged drills': the other side
         # is the country the story just named.
         other = resolver.counterpart(cand.trigger, sources[0])
@@ -744,7 +743,6 @@ def _events(
     modality = _modality(cand)
     speaker = _reporter_token(cand.trigger)
     reporter = resolver.actor(speaker) if speaker is not None else None
-    entry = ontology.for_cameo(cand.cameo)  # type: ignore[attr-defined]
     sent = cand.trigger.sent
     for source in sources:
         for target in targets:
