@@ -26,10 +26,10 @@ import sys
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import trafilatura
 from eval_metrics import (
@@ -68,6 +68,9 @@ class Run:
     first_error: dict[str, str] = field(default_factory=dict)
 
 
+T = TypeVar("T")
+
+
 @dataclass
 class Scored:
     """A run's corpus scores under both metrics, with its per-document counts."""
@@ -79,36 +82,30 @@ class Scored:
     per_doc: list[DocCounts]
 
 
-def run_newsflow(name: str, raws: Sequence[bytes], content_type: str) -> Run:
-    """newsflow's `clean` on every input; an exception is an empty output, counted by type."""
+def timed_run(name: str, inputs: Sequence[T], extract: Callable[[T], str | None]) -> Run:
+    """`extract` on every input, timed; None and exceptions are empty outputs, counted by type."""
     run = Run(name, [])
     start = time.perf_counter()
-    for raw in raws:
+    for item in inputs:
         try:
-            run.preds.append(clean(raw, content_type=content_type).text)
-        except Exception as exc:  # every failure is an empty prediction, whatever its kind
+            run.preds.append(extract(item) or "")
+        except Exception as exc:  # a crash on one input must not end the evaluation
             kind = type(exc).__name__
             run.errors[kind] += 1
             run.first_error.setdefault(kind, str(exc)[:160])
             run.preds.append("")
     run.seconds = time.perf_counter() - start
     return run
+
+
+def run_newsflow(name: str, raws: Sequence[bytes], content_type: str) -> Run:
+    """newsflow's `clean` on every input."""
+    return timed_run(name, raws, lambda raw: clean(raw, content_type=content_type).text)
 
 
 def run_trafilatura(name: str, pages: Sequence[str]) -> Run:
-    """trafilatura's default `extract` on every page; None and exceptions are empty outputs."""
-    run = Run(name, [])
-    start = time.perf_counter()
-    for page in pages:
-        try:
-            run.preds.append(trafilatura.extract(page) or "")
-        except Exception as exc:  # a crash on one page must not end the evaluation
-            kind = type(exc).__name__
-            run.errors[kind] += 1
-            run.first_error.setdefault(kind, str(exc)[:160])
-            run.preds.append("")
-    run.seconds = time.perf_counter() - start
-    return run
+    """trafilatura's default `extract` on every page."""
+    return timed_run(name, pages, trafilatura.extract)
 
 
 def score_run(run: Run, truths: Sequence[str], bootstrap: int) -> Scored:
