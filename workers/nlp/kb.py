@@ -86,8 +86,8 @@ class KnowledgeBase:
         """The one known person with this surname ('Zelenskyy'), or None if none or several."""
         return self.surnames.get(normalize(word))
 
-    def _add(self, entry: KbEntry, names: list[str]) -> None:
-        for name in {entry.name, *names}:
+    def _add(self, entry: KbEntry) -> None:
+        for name in {entry.name, *entry.aliases}:
             key = normalize(name)
             if key and entry not in self.by_name.setdefault(key, []):
                 self.by_name[key].append(entry)
@@ -108,60 +108,40 @@ def _entry_id(wikidata: str | None, kind: str, name: str) -> str:
     return f"wd:{wikidata}" if wikidata else f"kb:{kind}:{normalize(name).replace(' ', '-')}"
 
 
+def _entry(raw: dict[str, Any], id_kind: str, entry_type: EntryType, **extra: Any) -> KbEntry:
+    """A KbEntry from one record of kb.json (`id_kind` names its id when it has no QID)."""
+    return KbEntry(
+        id=_entry_id(raw.get("wikidata"), id_kind, raw["name"]),
+        name=raw["name"],
+        type=entry_type,
+        country=extra.pop("country", raw.get("country")),
+        wikidata=raw.get("wikidata"),
+        aliases=tuple(raw.get("aliases", [])),
+        **extra,
+    )
+
+
 def build(data: dict[str, Any]) -> KnowledgeBase:
     """Index a parsed kb.json."""
     kb = KnowledgeBase(version=str(data.get("version", "unknown")))
     for c in data.get("countries", []):
-        country = KbEntry(
-            id=_entry_id(c.get("wikidata"), "country", c["name"]),
-            name=c["name"],
-            type="GPE",
-            country=c["iso3"],
-            wikidata=c.get("wikidata"),
-            aliases=tuple(c.get("aliases", [])),
-        )
+        country = _entry(c, "country", "GPE", country=c["iso3"])
         kb.countries[c["iso3"]] = country
-        kb._add(country, list(c.get("aliases", [])))
+        kb._add(country)
         for demonym in c.get("demonyms", []):
             kb.demonyms.setdefault(normalize(demonym), c["iso3"])
             kb.demonym_forms.append(demonym)
         capital = c.get("capital")
         if capital and capital.get("name"):
-            entry = KbEntry(
-                id=_entry_id(capital.get("wikidata"), "city", capital["name"]),
-                name=capital["name"],
-                type="GPE",
-                country=c["iso3"],
-                wikidata=capital.get("wikidata"),
-                aliases=tuple(capital.get("aliases", [])),
-                capital_of=c["iso3"],
-            )
-            kb._add(entry, list(capital.get("aliases", [])))
+            kb._add(_entry(capital, "city", "GPE", country=c["iso3"], capital_of=c["iso3"]))
     for p in data.get("people", []):
-        entry = KbEntry(
-            id=_entry_id(p.get("wikidata"), "person", p["name"]),
-            name=p["name"],
-            type="PERSON",
-            country=p.get("country"),
-            wikidata=p.get("wikidata"),
-            aliases=tuple(p.get("aliases", [])),
-            roles=tuple(p.get("roles", [])),
-        )
-        kb._add(entry, list(p.get("aliases", [])))
-        for surname in {normalize(n).split()[-1] for n in (entry.name, *entry.aliases)}:
-            known = kb.surnames.get(surname, entry)
-            kb.surnames[surname] = entry if known in (entry,) else None
+        person = _entry(p, "person", "PERSON", roles=tuple(p.get("roles", [])))
+        kb._add(person)
+        for surname in {normalize(n).split()[-1] for n in (person.name, *person.aliases)}:
+            # A surname two known people share links to neither.
+            kb.surnames[surname] = person if kb.surnames.get(surname, person) is person else None
     for o in data.get("organizations", []):
-        entry = KbEntry(
-            id=_entry_id(o.get("wikidata"), "org", o["name"]),
-            name=o["name"],
-            type="ORG",
-            country=o.get("country"),
-            wikidata=o.get("wikidata"),
-            aliases=tuple(o.get("aliases", [])),
-            kind=o.get("kind"),
-        )
-        kb._add(entry, list(o.get("aliases", [])))
+        kb._add(_entry(o, "org", "ORG", kind=o.get("kind")))
     return kb
 
 
