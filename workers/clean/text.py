@@ -343,18 +343,18 @@ class TextCleaner:
         return end
 
 
-def _section_kind(text: str) -> str:
-    for kind, pattern in rules.SECTION_KINDS:
-        if pattern.fullmatch(text):
-            return "related" if kind == "navigation" else kind
-    return "related"
-
-
 def _marker_kind(text: str) -> str:
+    """The kind of a line that opens end matter ('Comments', 'Previous Story', …)."""
     for kind, pattern in rules.SECTION_KINDS:
         if pattern.fullmatch(text):
             return kind
     return "related"
+
+
+def _section_kind(text: str) -> str:
+    """The kind of what follows the marker: after 'Previous Story' come teaser headlines."""
+    kind = _marker_kind(text)
+    return "related" if kind == "navigation" else kind
 
 
 def _byline_names(match: re.Match[str]) -> str:
