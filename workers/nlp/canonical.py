@@ -160,11 +160,11 @@ def entities_from_doc(doc: Doc, kb: KnowledgeBase) -> list[Entity]:
     mentions = [_mention(ent) for ent in doc.ents if ent.label_ in KEPT_TYPES]
     clusters = _cluster(mentions, kb)
     _merge_acronyms(clusters)
-    entities = [_entity(c, kb, len(doc.text)) for c in clusters if c.mentions]
+    # Doc.text joins every token's text on each access: read it once, not once per entity.
+    text_length = len(doc.text)
+    entities = [_entity(c, kb, text_length) for c in clusters if c.mentions]
     most = max((len(e.mentions) for e in entities), default=1)
-    ranked = [
-        e.model_copy(update={"salience": _salience(e, most, len(doc.text))}) for e in entities
-    ]
+    ranked = [e.model_copy(update={"salience": _salience(e, most, text_length)}) for e in entities]
     return sorted(ranked, key=lambda e: (-e.salience, e.mentions[0].start))
 
 
@@ -300,10 +300,16 @@ def _merge_bare_directions(clusters: dict[tuple[str, str], Cluster]) -> None:
     """'the North' in a story about North Korea is North Korea."""
     places = [c for c in clusters.values() if c.label == "GPE" and c.mentions]
     for bare in places:
+        if not bare.mentions:
+            continue  # merged into another place already
         word = bare.mentions[0].norm
         if word not in {"north", "south"}:
             continue
-        fuller = [c for c in places if c is not bare and c.mentions[0].norm.startswith(word + " ")]
+        fuller = [
+            c
+            for c in places
+            if c is not bare and c.mentions and c.mentions[0].norm.startswith(word + " ")
+        ]
         if len(fuller) == 1:
             fuller[0].mentions.extend(bare.mentions)
             fuller[0].mentions.sort(key=lambda x: x.span.start_char)

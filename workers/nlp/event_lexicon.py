@@ -29,6 +29,9 @@ MEETING = frozenset(
     "talk summit meeting negotiation consultation discussion dialogue conversation call".split()
 )
 DRILL = frozenset("drill exercise maneuver manoeuvre wargame".split())
+DEMONSTRATIONS = frozenset(
+    """protest counter-protest rally demonstration march sit-in vigil walkout""".split()
+)
 SANCTIONS = frozenset("sanction embargo tariff restriction ban boycott".split())
 COOPERATION = frozenset(
     """cooperation co-operation tie relation relationship partnership friendship collaboration
@@ -43,6 +46,9 @@ PEOPLE = frozenset(
     worker correspondent""".split()
 )
 ENVOYS = frozenset("ambassador envoy diplomat representative".split())
+LICENCES = frozenset("licence license permit accreditation concession".split())
+# Where troops go when they are sent to a front of one's own, not to another country.
+FRONTS = frozenset("border frontier area region zone front".split())
 SUPPORT_NOUNS = frozenset("support solidarity backing".split())
 
 
@@ -75,9 +81,13 @@ VERBS: dict[str, list[Sense]] = {
     "phone": [Sense("041")],
     "hold": [
         Sense("040", objects=_objects((MEETING, "040"))),
+        Sense("141", objects=_objects((DEMONSTRATIONS, "141")), target_preps=("against",)),
         Sense("150", objects=_objects((DRILL, "150")), target_preps=_NEAR),
     ],
-    "stage": [Sense("150", objects=_objects((DRILL, "150")), target_preps=_NEAR)],
+    "stage": [
+        Sense("150", objects=_objects((DRILL, "150")), target_preps=_NEAR),
+        Sense("141", objects=_objects((DEMONSTRATIONS, "141")), target_preps=("against",)),
+    ],
     "conduct": [Sense("150", objects=_objects((DRILL, "150")), target_preps=_NEAR)],
     # SUPPORT
     "sign": [Sense("057", objects=_objects((AGREEMENT, "057")))],
@@ -116,6 +126,7 @@ VERBS: dict[str, list[Sense]] = {
         Sense("161", objects=_objects((ENVOYS, "161")), target_preps=("from",)),
         Sense("087", objects=_objects((MATERIEL, "087"))),
     ],
+    "revoke": [Sense("172", objects=_objects((LICENCES, "172")), target_preps=("of",))],
     "lift": [Sense("085", objects=_objects((SANCTIONS, "085")))],
     "ease": [Sense("085", objects=_objects((SANCTIONS, "085")))],
     "concede": [Sense("080")],
@@ -224,6 +235,11 @@ EVENT_NOUNS: dict[str, frozenset[str]] = {
     "exercise": frozenset({"stage", "hold", "conduct"}),
     "blockade": frozenset({"block"}),
     "claim": frozenset({"accuse", "claim"}),
+    "accusation": frozenset({"accuse", "blame"}),
+    "protest": frozenset({"protest", "lodge"}),
+    "warning": frozenset({"warn", "threaten"}),
+    "threat": frozenset({"warn", "threaten"}),
+    "closure": frozenset({"close", "block"}),
 }
 INTENT_VERBS = frozenset(
     "pledge vow promise commit reaffirm agree resolve swear intend plan seek hope offer".split()

@@ -30,9 +30,11 @@ from workers.nlp.event_dates import resolve_date
 
 _SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
 _OBJECTS = {"dobj", "obj", "attr", "oprd"}
-_INHERITS = {"xcomp", "conj", "advcl", "ccomp", "pcomp", "acl", "relcl"}
+# 'officials are due to meet': acomp lets the raising adjective pass its subject down.
+_INHERITS = {"xcomp", "conj", "advcl", "ccomp", "pcomp", "acl", "relcl", "acomp"}
 _PRONOUN_PERSON = {"he", "she", "him", "her", "his"}
 _PRONOUN_GROUP = {"it", "its", "they", "them", "their"}
+_PRONOUNS = _PRONOUN_PERSON | _PRONOUN_GROUP | {"she", "we", "i"}
 _LOCATION_TYPES = {"GPE", "LOC", "FAC"}
 _ACTOR_TYPES = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"}
 
@@ -59,10 +61,14 @@ _CONDEMNING = frozenset(
 )
 # Nouns that name a relationship the story told earlier: both of its sides.
 _RELATION_NOUNS = frozenset(
-    "partnership cooperation tie relation relationship alliance deal pact treaty".split()
+    """partnership cooperation tie relation relationship alliance deal pact treaty agreement
+    meeting summit talks""".split()
 )
 _OBJECT_IS_TARGET = {"173", "174"}  # arrests, expulsions: done to the object
-_IMPLICIT_COUNTERPART = {"MOBILIZE", "RETREAT", "THREATEN"}
+_IMPLICIT_COUNTERPART = {"MOBILIZE", "RETREAT", "THREATEN", "SANCTION"}
+# Relief and money go to the country the story is about; weapons sent 'into the waters near
+# the island' are not aid, so military aid needs a named recipient.
+_IMPLICIT_RECIPIENT = {"071", "073", "033"}
 _PAIRED = frozenset(
     """side country nation leader government minister president delegation army navy
     neighbour neighbor ally state""".split()
@@ -74,6 +80,7 @@ _DOMESTIC = frozenset(
     union unions opposition lawmaker lawmakers parliament junta people civilians residents
     activists""".split()
 )
+_QUANTITIES = frozenset("tens hundreds thousands millions dozens scores crowds".split())
 _ROLE_HEADS = {
     "minister",
     "ministry",
@@ -102,7 +109,7 @@ class Resolver:
     """Tokens → canonical entities, through the mentions' character offsets."""
 
     def __init__(self, doc: Doc, entities: list[Entity]) -> None:
-        self.history: list[tuple[str, Entity]] = []  # (trigger lemma, who did it) so far
+        self.history: list[tuple[str, list[Entity]]] = []  # (trigger lemma, who did it)
         self.pairs: list[tuple[Entity, Entity]] = []  # sides of relationships told so far
         # The story's country: the most salient place with a country.
         self.home = next((e.country for e in entities if e.type == "GPE" and e.country), None)
@@ -113,6 +120,7 @@ class Resolver:
                 for i in range(m.start, m.end):
                     self.by_char[i] = entity
         self.doc = doc
+        self.quoted = _quote_speakers(doc)
 
     def at(self, token: Token) -> Entity | None:
         """The entity a token is part of."""
@@ -133,7 +141,12 @@ class Resolver:
             return self._antecedent(token, "PERSON" if low in _PRONOUN_PERSON else None)
         # 'the Russian leader', "North Korea's state media", 'the government of Mali'.
         modifiers = [c for c in token.children if c.dep_ in {"compound", "amod", "poss", "nmod"}]
-        found = [e for t in modifiers if (e := self.at(t)) is not None]
+        found = [
+            e
+            for t in modifiers
+            if (e := self.at(t) or (self.actor(t, depth + 1) if t.pos_ == "PRON" else None))
+            is not None
+        ]
         if found:
             return found[0]
         # 'Thousands of Serbian students', 'the government of Mali': look through 'of'.
@@ -151,6 +164,10 @@ class Resolver:
         counted = any(c.lower_ in {"two", "both"} for c in token.children)
         if not counted or token.lemma_.lower() not in _PAIRED:
             return []
+        if self.pairs and token.lemma_.lower() in {"leader", "side", "minister", "president"}:
+            # 'Seoul's president held talks with Japan's … The two leaders signed': the two
+            # sides of the last relationship told, in the order told.
+            return list(self.pairs[-1])
         found: list[Entity] = []
         seen: set[str] = set()
         for t in reversed(self.doc[max(0, token.i - 150) : token.i]):
@@ -199,6 +216,10 @@ class Resolver:
     def domestic(self, token: Token) -> Entity | None:
         """'police', 'the government', 'farmers' with no country named: the story's country."""
         lemma = token.lemma_.lower()
+        if lemma not in _DOMESTIC and token.lower_ in _QUANTITIES:
+            # 'tens of thousands of workers': the workers
+            inner = [p for c in token.children if c.lower_ == "of" for p in c.children]
+            return self.domestic(inner[0]) if inner else None
         if lemma not in _DOMESTIC or self.home is None:
             return None
         return Entity(
@@ -215,15 +236,37 @@ class Resolver:
             return []
         return list(self.pairs[-1])
 
-    def earlier_event_actor(self, token: Token) -> Entity | None:
+    def earlier_event_actors(self, token: Token) -> list[Entity]:
         """'condemned the expulsions': who did the expelling, from an earlier event."""
         lemma = token.lemma_.lower()
         if lemma not in lex.EVENT_NOUNS:
-            return None
+            return []
         wanted = lex.EVENT_NOUNS[lemma]
-        for trigger, source in reversed(self.history):
+        for trigger, sources in reversed(self.history):
             if not wanted or trigger in wanted:
-                return source
+                return sources
+        return []
+
+    def antecedent_token(self, pronoun: Token) -> Token | None:
+        """The noun phrase a plural pronoun stands for ('the Indian and Japanese navies …
+        they held'): a subject stands for a subject; an object never for its own clause's
+        subject; 'them' also for a plural noun of a country ('Venezuelan commanders')."""
+        as_subject = pronoun.dep_ in _SUBJECTS
+        own_subjects = {c.i for c in pronoun.head.children if c.dep_ in _SUBJECTS}
+        sents = list(self.doc.sents)
+        index = next(i for i, s in enumerate(sents) if s.start <= pronoun.i < s.end)
+        for t in reversed(self.doc[sents[max(0, index - 1)].start : pronoun.i]):
+            if t.i in own_subjects or t.pos_ not in {"NOUN", "PROPN"}:
+                continue
+            plural = t.tag_ in {"NNS", "NNPS"} or any(c.dep_ == "conj" for c in t.children)
+            if not plural or (as_subject and t.dep_ not in _SUBJECTS):
+                continue
+            if t.dep_ in {"compound", "amod", "poss"}:
+                continue
+            if self.actor(t) is not None or any(
+                self.at(c) is not None for c in t.children if c.dep_ in {"amod", "compound"}
+            ):
+                return t
         return None
 
     def _antecedent(self, token: Token, wanted: str | None) -> Entity | None:
@@ -300,8 +343,8 @@ def _embedded(v: Token) -> bool:
     head = v.head
     if v.dep_ == "pcomp" and head.lower_ == "of" and head.head.lemma_.lower() in _FRAMING:
         return True
-    if v.dep_ == "xcomp" and head.lemma_.lower() in {"threaten", "warn"}:
-        return True
+    if v.dep_ == "xcomp" and head.lemma_.lower() in {"threaten", "warn", "refuse", "decline"}:
+        return True  # the threat, or the refusal (REJECT), is the event
     if v.dep_ in {"acl", "relcl", "xcomp"} and head.lemma_.lower() in _PROPOSALS:
         return True
     # A condition ('if China did not do more to press …') is not an event: look up the
@@ -375,6 +418,44 @@ def _verb_frame(v: Token) -> Iterator[Candidate]:
         ]
         yield Candidate(v, "100", _subjects(v), asked, 0.8)
         return
+    if lemma in {"demand", "insist", "urge", "ask"} and not any(
+        c.dep_ in _OBJECTS for c in v.children
+    ):
+        mandate = next(
+            (
+                c
+                for c in v.children
+                if c.dep_ == "ccomp"
+                and (c.tag_ == "VB" or any(a.lower_ in {"should", "must"} for a in c.children))
+            ),
+            None,
+        )
+        if mandate is not None:
+            # 'demanding that the government ban imports', 'insisting that troops first
+            # leave': a bare verb or 'should' in the clause makes it a demand on its subject.
+            yield Candidate(v, "100", _subjects(v), _subjects(mandate), 0.8)
+            return
+    if lemma == "host" and (
+        talks := next(
+            (c for c in v.children if c.dep_ in _OBJECTS and c.lemma_.lower() in lex.MEETING),
+            None,
+        )
+    ):
+        # 'Qatar hosted talks between Congo and Rwanda': the host consults each side, and
+        # the two sides consult each other.
+        sides = [
+            q
+            for h in (talks, v)
+            for c in h.children
+            if c.dep_ == "prep" and c.lower_ == "between"
+            for p in c.children
+            if p.dep_ == "pobj"
+            for q in _parties(p)
+        ]
+        yield Candidate(v, "043", _subjects(v), sides, 0.8)
+        if len(sides) >= 2:
+            yield Candidate(talks, "040", sides[:1], sides[1:2], 0.75)
+        return
     if lemma == "welcome":
         guest = [c for c in v.children if c.dep_ in _OBJECTS]
         hosting = bool(guest) and _is_actor_like(guest[0])
@@ -422,7 +503,10 @@ def _verb_frame(v: Token) -> Iterator[Candidate]:
         for c in v.children
         if c.dep_ in _OBJECTS
     ):
-        yield Candidate(v, "051", _subjects(v), _targets_in(v, ("to",)), 0.8)
+        honoured = _targets_in(v, ("to",)) or [
+            t for o in v.children if o.dep_ in _OBJECTS for t in _targets_in(o, ("to",))
+        ]
+        yield Candidate(v, "051", _subjects(v), honoured, 0.8)
         return
     if lemma in {"place", "put", "raise"} and any(t.lower_ == "alert" for t in v.subtree):
         yield Candidate(v, "152", _subjects(v), [], 0.8)
@@ -439,6 +523,10 @@ def _verb_frame(v: Token) -> Iterator[Candidate]:
         if sense.objects is not None:
             thing = _material_object(v)
             lemmas = _object_lemmas(thing) if thing is not None else set()
+            if thing is not None and thing.dep_ in _OBJECTS:
+                # 'a counter-protest' may come as three objects: 'counter', '-', 'protest'.
+                for other in (c for c in v.children if c.dep_ in _OBJECTS and c is not thing):
+                    lemmas |= _object_lemmas(other)
             matched = next((code for cls, code in sense.objects.items() if lemmas & cls), None)
             if matched is None:
                 continue
@@ -480,6 +568,8 @@ def _verb_frame(v: Token) -> Iterator[Candidate]:
                 ]
             if cameo.startswith("15") and (abroad := _targets_in(v, ("to",))):
                 cameo, targets = "072", abroad  # troops sent to another country to help it
+            if cameo == "072" and targets and all(t.lemma_.lower() in lex.FRONTS for t in targets):
+                cameo, targets = "154", []  # troops sent 'to the border': a mobilisation
             if cameo.startswith("04") and lemma in {"discuss", "talk", "negotiate"}:
                 # 'discussing joint exercises with North Korea': the partner is in the object.
                 partners = _targets_in(v, ("with",)) or [
@@ -526,6 +616,15 @@ def _intent(v: Token) -> Iterator[Candidate]:
 
 def _noun(n: Token) -> Iterator[Candidate]:
     cameo = lex.NOUNS.get(n.lower_) or lex.NOUNS[n.lemma_.lower()]
+    if (
+        cameo == "141"
+        and n.dep_ in _OBJECTS
+        and n.head.lemma_.lower() in {"lodge", "file", "deliver", "issue", "register", "make"}
+    ):
+        # 'lodged a diplomatic protest with Beijing': a complaint (ACCUSE), not a protest.
+        against = _targets_in(n.head, ("with", "to")) or _targets_in(n, ("with", "to", "over"))
+        yield Candidate(n, "111", _subjects(n.head), against, 0.8)
+        return
     if (
         n.head.lemma_.lower() in {"hold", "sign", "impose", "stage", "conduct"}
         and n.dep_ in _OBJECTS
@@ -579,8 +678,18 @@ def _alleged_from_accusation(v: Token, accused: list[Token]) -> Iterator[Candida
 def _subjects(v: Token) -> list[Token]:
     """The subject of a verb, inherited from the verb it depends on when it has none."""
     seen = 0
+    climbed_conj = False
     while seen < 4:
-        subjects = [c for c in v.children if c.dep_ in {"nsubj", "csubj"}]
+        subjects = [_relative_antecedent(c) for c in v.children if c.dep_ in {"nsubj", "csubj"}]
+        if (
+            subjects
+            and climbed_conj
+            and _reported_clause(v)
+            and not any(_is_actor_like(t) or t.pos_ == "PRON" for t in subjects)
+        ):
+            # 'Algeria said the drone had violated … and accused Bamako': the parser hangs
+            # 'accused' on the reported clause; the actor is the reporter.
+            return [c for c in v.head.children if c.dep_ == "nsubj"]
         if subjects:
             return subjects
         if v.dep_ == "xcomp":
@@ -601,6 +710,7 @@ def _subjects(v: Token) -> list[Token]:
             continue
         if v.dep_ in _INHERITS and v.head is not v:
             raised = v.dep_ == "xcomp"
+            climbed_conj = v.dep_ == "conj"
             v = v.head
             seen += 1
             if raised and (passive := [c for c in v.children if c.dep_ == "nsubjpass"]):
@@ -610,10 +720,59 @@ def _subjects(v: Token) -> list[Token]:
     return []
 
 
+def _parties(p: Token) -> list[Token]:
+    """'X and Y', or 'officials of X and Y': the coordinated sides of a phrase."""
+    if p.conjuncts:
+        return [p, *p.conjuncts]
+    inner = [q for c in p.children if c.dep_ == "prep" and c.lower_ == "of" for q in c.children]
+    if inner and inner[0].conjuncts:
+        return [inner[0], *inner[0].conjuncts]
+    return [p]
+
+
+def _relative_antecedent(t: Token) -> Token:
+    """'France, which has a large diaspora, called on …': the parser may make 'which' the
+    subject of the main verb; the actor is the noun the relative pronoun follows."""
+    if t.tag_ not in {"WDT", "WP"} or t.i == 0:
+        return t
+    before = t.doc[t.i - 1]
+    if before.is_punct and t.i > 1:
+        before = t.doc[t.i - 2]
+    return before if before.pos_ in {"PROPN", "NOUN"} else t
+
+
+def _reported_clause(v: Token) -> bool:
+    return v.dep_ == "ccomp" and v.head.lemma_.lower() in lex.REPORTING
+
+
 def _targets(v: Token, preps: tuple[str, ...]) -> list[Token]:
     objects = [c for c in v.children if c.dep_ in _OBJECTS]
     # 'a move that Ethiopia condemned': the relative pronoun stands for the noun.
     objects = [v.head if o.tag_ in {"WDT", "WP"} and v.dep_ == "relcl" else o for o in objects]
+    # 'condemned what it called Iran's involvement': the thing named in the free relative.
+    objects = [
+        next(
+            (
+                n
+                for c in v.children
+                if c.dep_ == "ccomp" and any(w.i == o.i for w in c.subtree)
+                for n in c.children
+                if n.dep_ in {"oprd", "dobj", "attr"} and n.i != o.i
+            ),
+            o,
+        )
+        if o.lower_ == "what"
+        else o
+        for o in objects
+    ]
+    if not objects:
+        objects = [
+            n
+            for c in v.children
+            if c.dep_ == "ccomp" and c.doc[c.left_edge.i].lower_ == "what"
+            for n in c.children
+            if n.dep_ in {"oprd", "attr"}
+        ]
     return objects or _targets_in(v, preps)
 
 
@@ -635,8 +794,10 @@ def _targets_in(head: Token, preps: tuple[str, ...]) -> list[Token]:
                 for p in c.children
                 if p.dep_ == "pobj"
             ]
-    # 'support for Russia's war': the possessor is the target.
-    return [next((c for c in t.children if c.dep_ == "poss"), t) for t in found]
+    # 'support for Russia's war': the possessor is the target ('his counterpart' is not his).
+    return [
+        next((c for c in t.children if c.dep_ == "poss" and c.pos_ != "PRON"), t) for t in found
+    ]
 
 
 def _object_lemmas(thing: Token) -> set[str]:
@@ -679,13 +840,20 @@ def _recipients(v: Token) -> list[Token]:
     to = _targets_in(v, ("to",))
     if to:
         return to
-    purpose = [
-        o
+    helping = [
+        c
         for c in v.children
         if c.dep_ in {"xcomp", "advcl"}
         and c.lemma_.lower() in {"help", "train", "support", "assist", "equip", "arm", "defend"}
-        for o in c.children
-        if o.dep_ in _OBJECTS
+    ]
+    purpose = [o for c in helping for o in c.children if o.dep_ in _OBJECTS] or [
+        # 'to help Kyiv buy drones': Kyiv is parsed as the subject of 'buy'
+        s
+        for c in helping
+        for w in c.children
+        if w.dep_ in {"ccomp", "xcomp"}
+        for s in w.children
+        if s.dep_ == "nsubj"
     ]
     if purpose:
         return purpose  # 'to help Kyiv', 'to train Ukrainian pilots'
@@ -726,14 +894,18 @@ def _events(
         targets = [t for t in targets if t.country != sources[0].country] or targets
     if sources:
         # Remembered even when no event is emitted: 'the release' may name it later.
-        resolver.history.append((cand.trigger.lemma_.lower(), sources[0]))
+        resolver.history.append((trigger_lemma(cand.trigger), sources))
     if len(sources) >= 2 and not targets and cand.cameo[:2] in _TWO_SIDED:
         sources, targets = sources[:1], sources[1:2]  # 'Kim and Putin signed': one event
     entry = ontology.for_cameo(cand.cameo)  # type: ignore[attr-defined]
     if sources and not targets and entry.type == "PROTEST" and sources[0].country:
         # A strike or march with no target named is against the country's own government.
         targets = [g] if (g := resolver.government(sources[0].country)) else []
-    if sources and not targets and entry.type in _IMPLICIT_COUNTERPART:
+    if (
+        sources
+        and not targets
+        and (entry.type in _IMPLICIT_COUNTERPART or cand.cameo in _IMPLICIT_RECIPIENT)
+    ):
         # 'Tallinn placed its units on alert' after 'Russia staged drills': the other side
         # is the country the story just named.
         other = resolver.counterpart(cand.trigger, sources[0])
@@ -742,7 +914,17 @@ def _events(
     targets = targets or [None]  # type: ignore[list-item]
     modality = _modality(cand)
     speaker = _reporter_token(cand.trigger)
+    quoted_by = resolver.quoted.get(cand.trigger.i)
+    if speaker is None and quoted_by is not None:
+        speaker = quoted_by  # '“North Korea is providing munitions …,” Blinken told reporters.'
+        if modality.reported_by is None:
+            modality = modality.model_copy(
+                update={"reported_by": " ".join(w.text for w in quoted_by.subtree)}
+            )
     reporter = resolver.actor(speaker) if speaker is not None else None
+    if reporter is not None and (modality.reported_by or "").lower() in _PRONOUNS:
+        # '…, it said': name who 'it' is
+        modality = modality.model_copy(update={"reported_by": reporter.name})
     sent = cand.trigger.sent
     for source in sources:
         for target in targets:
@@ -859,6 +1041,12 @@ def _expand(tokens: list[Token], resolver: Resolver) -> list[Entity]:
     including coordinated modifiers ('the Indian and Japanese navies')."""
     found: list[Entity] = []
     for token in tokens:
+        if token.lower_ in _FIRST_PERSON and (speaker := resolver.quoted.get(token.i)):
+            token = speaker  # '“we intend to …,” Kim said': Kim's side
+        if token.lower_ in {"they", "them", "their"} and (
+            (noun := resolver.antecedent_token(token)) is not None
+        ):
+            token = noun  # the pronoun stands for this phrase
         if (sides := resolver.earlier_sides(token)) and resolver.actor(token) is None:
             found += [e for e in sides if e not in found]
             continue
@@ -873,9 +1061,11 @@ def _expand(tokens: list[Token], resolver: Resolver) -> list[Entity]:
             found += [e for e in named if e not in found]
             continue
         for t in (token, *token.conjuncts):
-            entity = resolver.earlier_event_actor(t) or resolver.actor(t) or resolver.domestic(t)
-            if entity is not None and entity.type in _ACTOR_TYPES and entity not in found:
-                found.append(entity)
+            earlier = resolver.earlier_event_actors(t)
+            entities = earlier or [resolver.actor(t) or resolver.domestic(t)]
+            for entity in entities:
+                if entity is not None and entity.type in _ACTOR_TYPES and entity not in found:
+                    found.append(entity)
     return found
 
 
@@ -938,6 +1128,52 @@ def _modality(cand: Candidate) -> Modality:
         alleged=alleged and cand.cameo[:2] not in {"11", "09"},
         reported_by=reporter,
     )
+
+
+_QUOTE_MARKS = {"“": "open", "”": "close", '"': "toggle", "«": "open", "»": "close"}
+_FIRST_PERSON = {"we", "i", "our", "us", "my", "me"}
+
+
+def _quote_speakers(doc: Doc) -> dict[int, Token]:
+    """Token index → who is quoted, for quotations attributed across sentences:
+    '“A … B,” Blinken told reporters.' and '“A,” Kim said. “B.”' (B is Kim's too)."""
+    spans: list[tuple[int, int]] = []
+    start: int | None = None
+    for t in doc:
+        kind = _QUOTE_MARKS.get(t.text)
+        if kind is None:
+            continue
+        if start is None and kind in {"open", "toggle"}:
+            start = t.i
+        elif start is not None and kind in {"close", "toggle"}:
+            spans.append((start, t.i))
+            start = None
+    speakers: dict[int, Token] = {}
+    previous: tuple[int, Token] | None = None  # (end of the last attributed quote, speaker)
+    for begin, end in spans:
+        speaker = _attribution(doc, end)
+        if speaker is None and previous is not None:
+            # Only 'Kim said.' between the two quotations: the same voice goes on.
+            between = doc[previous[0] + 1 : begin]
+            if len(between) <= 6 and any(w.lemma_.lower() in lex.REPORTING for w in between):
+                speaker = previous[1]
+        if speaker is None:
+            continue
+        for i in range(begin + 1, end):
+            speakers[i] = speaker
+        previous = (end, speaker)
+    return speakers
+
+
+def _attribution(doc: Doc, close: int) -> Token | None:
+    """The subject of the reporting verb right after a closing quote ('…,” Blinken said')."""
+    sent_end = doc[close].sent.end if close + 1 < len(doc) else close + 1
+    for t in doc[close + 1 : min(sent_end, close + 8)]:
+        if t.lemma_.lower() in lex.REPORTING and t.pos_ in {"VERB", "AUX"}:
+            return next((c for c in t.children if c.dep_ == "nsubj"), None)
+        if t.text in _QUOTE_MARKS:
+            break
+    return None
 
 
 def _reporter_token(v: Token) -> Token | None:

@@ -227,3 +227,19 @@ def test_mentions_index_the_text(nlp):
     for entity in entities_from_doc(doc, KB):
         for m in entity.mentions:
             assert text[m.start : m.end] == m.text
+
+
+def test_bare_north_and_south_in_one_story_both_merge(nlp):
+    # Once 'the North' joins North Korea its cluster is empty; the next bare place must not
+    # read that empty cluster (it raised IndexError on a raw seed).
+    text = "North Korea fired. South Korea protested. The North boasted. The South objected."
+    spans = [
+        ("North Korea", "GPE"),
+        ("South Korea", "GPE"),
+        ("North", "GPE"),
+        ("South", "GPE"),
+    ]
+    found = {e.name: e for e in entities_from_doc(doc_with(nlp, text, spans), KB)}
+    assert set(found) == {"North Korea", "South Korea"}
+    assert len(found["North Korea"].mentions) == 2
+    assert len(found["South Korea"].mentions) == 2

@@ -31,10 +31,15 @@ _spec.loader.exec_module(E)
 
 # Totals over all fixtures must reach these (raise them to the measured values as the event
 # stage improves).
-MIN_PRECISION = 0.95  # measured 0.969 (precision first)
-MIN_F1 = 0.72  # measured 0.736; the issue asks 0.8 (not yet reached)
+MIN_PRECISION = 0.95  # measured 0.957 (precision first)
+MIN_F1 = 0.82  # measured 0.836; the issue asks 0.8
+# The held-out articles were written after the rules were frozen and are never tuned against.
+HELDOUT = FIXTURES / "heldout"
+HELDOUT_MIN_PRECISION = 0.95  # measured 1.000
+HELDOUT_MIN_F1 = 0.75  # measured 0.776
 
 OWN_FILES = sorted(FIXTURES.glob("[0-9][0-9]_*.json"))
+HELDOUT_FILES = sorted(HELDOUT.glob("[0-9][0-9]_*.json"))
 EVENT_KEYS = {"type", "source", "target", "hint", "alleged", "negated"}
 OPTIONAL_KEYS = {"future", "hypothetical", "date", "precision"}
 _WORD = re.compile(r"\w+")
@@ -294,14 +299,14 @@ def _check_unique(events: list[dict[str, Any]], where: str) -> None:
     assert not repeated, f"{where}: one event per (type, source, target, negated): {repeated}"
 
 
-@pytest.mark.parametrize("path", OWN_FILES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", OWN_FILES + HELDOUT_FILES, ids=lambda p: p.stem)
 def test_own_fixture_is_well_formed(path):
     raw = json.loads(path.read_text(encoding="utf-8"))
     assert set(raw) == {"text", "published_at", "events"}
     E.parse_date(raw["published_at"])
     text: str = raw["text"]
     n_words = len(_WORD.findall(text))
-    assert 120 <= n_words <= 300, f"{n_words} words"
+    assert 90 <= n_words <= 300, f"{n_words} words"
     words = {w.lower() for w in _WORD.findall(text)}
     assert raw["events"], "no gold events"
     for i, ev in enumerate(raw["events"]):
@@ -332,7 +337,7 @@ def test_seed_annotations_are_well_formed():
 def test_no_seed_sentence_is_copied_into_the_fixtures():
     if not SEEDS.is_dir():
         pytest.skip("../shared/seeds is absent")
-    ours = "\n".join(p.read_text(encoding="utf-8") for p in FIXTURES.iterdir() if p.is_file())
+    ours = "\n".join(p.read_text(encoding="utf-8") for p in FIXTURES.rglob("*") if p.is_file())
     for path in SEEDS.glob("*.txt"):
         for sentence in E.sentences(path.read_text(encoding="utf-8", errors="replace")):
             if len(sentence) >= 40:
@@ -369,3 +374,17 @@ def test_event_stage_reaches_the_thresholds():
     overall = sets["all"].overall
     assert overall.precision >= MIN_PRECISION
     assert overall.f1 >= MIN_F1
+
+
+def test_event_stage_generalises_to_the_held_out_articles():
+    loaded = E.load_analyze(E.DEFAULT_MODEL)
+    if isinstance(loaded, str):
+        pytest.skip(f"event stage not ready: {loaded}")
+    analyze, model = loaded
+    fixtures, _ = E.load_all(HELDOUT, SEEDS)
+    assert len(fixtures) >= 4
+    results = E.evaluate(fixtures, analyze, model)
+    overall = E.by_set(results)["all"].overall
+    E.print_report(E.by_set(results))
+    assert overall.precision >= HELDOUT_MIN_PRECISION
+    assert overall.f1 >= HELDOUT_MIN_F1
