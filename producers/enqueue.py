@@ -5,6 +5,7 @@ Every producer (backfill CLI, webhook, inbox watcher) goes through `Enqueuer.sub
 
 from __future__ import annotations
 
+import base64
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,8 +24,10 @@ from schemas.article import (
     article_id_for,
 )
 from schemas.celery_config import celery_config
+from schemas.envelopes import is_url_envelope
 from schemas.errors import ArticleTooLarge, EmptyArticle, InvalidArticle
 from schemas.ledger import Ledger
+from schemas.redis_client import connect
 from schemas.redis_errors import map_redis_errors
 from schemas.settings import Settings
 
@@ -42,6 +45,15 @@ class SubmitResult:
     reason: str | None = None
 
 
+# Celery's default publish retry: about half a second, then the error.
+FAIL_FAST_PUBLISH = {
+    "max_retries": 3,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+
+
 def new_run_id(kind: str) -> str:
     """A fresh run id, e.g. `backfill-2f1c…`."""
     return f"{kind}-{uuid.uuid4().hex[:16]}"
@@ -50,16 +62,29 @@ def new_run_id(kind: str) -> str:
 class Enqueuer:
     """Sends articles to the `clean` queue for one run, keeping the ledger's books."""
 
-    def __init__(self, settings: Settings, run_id: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        run_id: str,
+        *,
+        priority: int | None = None,
+        outage_seconds: float | None = None,
+    ) -> None:
         self.settings = settings
         self.run_id = run_id
+        # None: the broker's default, 0, the live lane; backfill passes names.PRIORITY_BACKFILL.
+        self.priority = priority
+        # None: fail fast (the webhook answers 503 at once and its client retries); a batch
+        # producer passes settings.redis_outage_seconds to ride out a Redis restart.
+        self.outage_seconds = outage_seconds
 
     @cached_property
     def redis(self) -> redis.Redis:
         """Redis client for the ledger and large bodies."""
-        return redis.Redis.from_url(
-            str(self.settings.redis_url), socket_timeout=10, socket_connect_timeout=5
-        )
+        url = str(self.settings.redis_url)
+        if self.outage_seconds is None:
+            return redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
+        return connect(url, outage_seconds=self.outage_seconds)
 
     @cached_property
     def ledger(self) -> Ledger:
@@ -71,6 +96,8 @@ class Enqueuer:
         """A send-only Celery client: it knows task names, not task code."""
         client = Celery("newsflow-producer", set_as_current=False)
         client.conf.update(celery_config(self.settings))
+        if self.outage_seconds is None:  # fail fast: Celery's own short publish retry
+            client.conf.task_publish_retry_policy = FAIL_FAST_PUBLISH
         return client
 
     def submit(
@@ -90,7 +117,7 @@ class Enqueuer:
                 log.info("article_duplicate", article_id=article_id, path=source.path)
                 return SubmitResult(article_id, "duplicate")
         try:
-            self._check(raw)
+            self.check(raw)
         except InvalidArticle as exc:
             with map_redis_errors("dead-lettering"):
                 self.ledger.dead_letter(
@@ -99,7 +126,7 @@ class Enqueuer:
                     stage="enqueue",
                     reason=exc.reason,
                     error=exc.message,
-                    payload={"source": source.model_dump(mode="json")},
+                    payload=self._rejected(raw, source, metadata, content_type, sinks),
                 )
             log.warning(
                 "article_rejected", article_id=article_id, reason=exc.reason, error=exc.message
@@ -107,16 +134,54 @@ class Enqueuer:
             return SubmitResult(article_id, "failed", exc.message)
         message = self._message(raw, article_id, source, metadata, content_type, sinks, force)
         try:
-            with map_redis_errors("sending the clean task"):
-                self.celery.send_task(
-                    names.TASK_CLEAN,
-                    args=[message.model_dump(mode="json")],
-                    queue=names.QUEUE_CLEAN,
-                )
+            self._send(raw, message, content_type)
         except Exception:
             self.ledger.unclaim(article_id, self.run_id)
             raise
         log.info("article_queued", article_id=article_id, path=source.path, size=len(raw))
+        return SubmitResult(article_id, "queued")
+
+    def resend(
+        self,
+        raw: bytes,
+        source: Source,
+        *,
+        content_type: ContentType | None = None,
+        sinks: list[str] | None = None,
+        force: bool = False,
+    ) -> str:
+        """Send again an article this run already counted in (the broker lost its message).
+
+        No claim: the books already hold it as queued, and finishing is idempotent per run.
+        """
+        article_id = article_id_for(raw)
+        message = self._message(raw, article_id, source, None, content_type, sinks, force)
+        self._send(raw, message, content_type)
+        log.warning("article_resent", article_id=article_id, path=source.path, size=len(raw))
+        return article_id
+
+    def _send(self, raw: bytes, message: RawArticle, content_type: ContentType | None) -> None:
+        # A url-only envelope is downloaded by the fetch task first, which then sends clean.
+        task = names.TASK_FETCH if is_url_envelope(raw, content_type) else names.TASK_CLEAN
+        with map_redis_errors(f"sending the {task} task"):
+            self.celery.send_task(
+                task,
+                args=[message.model_dump(mode="json")],
+                queue=names.TASK_QUEUES[task],
+                priority=self.priority,
+            )
+
+    def preview(self, raw: bytes, *, force: bool = False) -> SubmitResult:
+        """What `submit` would do with these bytes, claiming and sending nothing (dry runs)."""
+        article_id = article_id_for(raw)
+        with map_redis_errors("reading the ledger"):
+            status = self.ledger.status(article_id).get("status")
+        if status and status != "failed" and not force:
+            return SubmitResult(article_id, "duplicate")
+        try:
+            self.check(raw)
+        except InvalidArticle as exc:
+            return SubmitResult(article_id, "failed", exc.message)
         return SubmitResult(article_id, "queued")
 
     def finish(self) -> None:
@@ -124,7 +189,8 @@ class Enqueuer:
         with map_redis_errors("closing the run"):
             self.ledger.mark_producing_done(self.run_id)
 
-    def _check(self, raw: bytes) -> None:
+    def check(self, raw: bytes) -> None:
+        """Raise the InvalidArticle that `submit` would dead-letter these bytes with."""
         if not raw.strip():
             raise EmptyArticle("the article is empty (no bytes, or only whitespace)")
         if len(raw) > self.settings.max_article_bytes:
@@ -132,6 +198,28 @@ class Enqueuer:
                 f"the article is {len(raw):,} bytes, over the "
                 f"{self.settings.max_article_bytes:,}-byte limit (NEWSFLOW_MAX_ARTICLE_BYTES)"
             )
+
+    def _rejected(
+        self,
+        raw: bytes,
+        source: Source,
+        metadata: ArticleMetadata | None,
+        content_type: ContentType | None,
+        sinks: list[str] | None,
+    ) -> dict[str, object]:
+        """The dead-letter payload of a reject: enough for `newsflow dlq replay` to check again."""
+        payload: dict[str, object] = {
+            "source": source.model_dump(mode="json"),
+            "size": len(raw),
+            "content_type": content_type,
+        }
+        if sinks:
+            payload["sinks"] = sinks
+        if metadata is not None:
+            payload["metadata"] = metadata.model_dump(mode="json", exclude_none=True)
+        if len(raw) <= self.settings.inline_body_bytes:  # an oversized body is not kept
+            payload["body_b64"] = base64.b64encode(raw).decode("ascii")
+        return payload
 
     def _message(
         self,

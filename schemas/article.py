@@ -54,6 +54,9 @@ class ArticleMetadata(BaseModel):
     crawled_at: datetime | None = Field(
         default=None, description="When the page was fetched: the anchor for '2 days ago'."
     )
+    callback_url: str | None = Field(
+        default=None, description="Where to POST the record once published (webhook)."
+    )
 
 
 ContentType = Literal["text/plain", "text/html", "application/json"]
@@ -119,6 +122,9 @@ class ArticleEnvelope(BaseModel):
     outlet: str | None = None
     crawled_at: datetime | None = Field(
         default=None, description="When the page was fetched: the anchor for '2 days ago'."
+    )
+    callback_url: str | None = Field(
+        default=None, description="Where to POST the record once published."
     )
 
     @model_validator(mode="after")

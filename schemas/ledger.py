@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -22,17 +23,26 @@ from schemas import names
 
 Outcome = Literal["published", "failed"]
 
+# ARGV[6] is a token per call: a call retried after a lost reply (the client reconnects
+# through a Redis restart) answers as the first time and counts nothing twice.
 _CLAIM = """
+if redis.call('HGET', KEYS[1], 'claim_token') == ARGV[6] then
+  return 1
+end
+if redis.call('HGET', KEYS[1], 'dup_token') == ARGV[6] then
+  return 0
+end
 local status = redis.call('HGET', KEYS[1], 'status')
 redis.call('HINCRBY', KEYS[2], 'in', 1)
 redis.call('HINCRBY', KEYS[3], 'in', 1)
 if status and status ~= 'failed' and ARGV[2] ~= '1' then
   redis.call('HINCRBY', KEYS[2], 'duplicates', 1)
   redis.call('HINCRBY', KEYS[3], 'duplicates', 1)
+  redis.call('HSET', KEYS[1], 'dup_token', ARGV[6])
   return 0
 end
-redis.call('HSET', KEYS[1], 'status', 'queued', 'stage', 'clean', 'run_id', ARGV[1],
-           'updated_at', ARGV[3], 'reason', '', 'done_run', '')
+redis.call('HSET', KEYS[1], 'status', 'queued', 'stage', ARGV[5], 'run_id', ARGV[1],
+           'updated_at', ARGV[3], 'reason', '', 'done_run', '', 'claim_token', ARGV[6])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('HINCRBY', KEYS[2], 'queued', 1)
 return 1
@@ -58,6 +68,17 @@ if ARGV[2] ~= '' then
   redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 end
 redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
+return 1
+"""
+
+
+# Callback state rides on the article's entry, and only while that entry exists (it has the
+# TTL; a write to an expired entry would create one that never expires).
+_NOTE_CALLBACK = """
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'callback', ARGV[1], 'callback_reason', ARGV[2], 'callback_at', ARGV[3])
 return 1
 """
 
@@ -100,11 +121,17 @@ class Ledger:
         self._claim = client.register_script(_CLAIM)
         self._unclaim = client.register_script(_UNCLAIM)
         self._finish = client.register_script(_FINISH)
+        self._note_callback = client.register_script(_NOTE_CALLBACK)
 
-    def claim(self, article_id: str, run_id: str, *, force: bool = False) -> bool:
-        """Count the article in; True when it should be sent, False for a duplicate."""
+    def claim(
+        self, article_id: str, run_id: str, *, force: bool = False, stage: str = "clean"
+    ) -> bool:
+        """Count the article in; True when it should be sent, False for a duplicate.
+
+        `stage` is where it will start (a `dlq replay` re-enters at the stage that failed).
+        """
         keys = [names.article_key(article_id), names.run_key(run_id), names.TOTALS_KEY]
-        args = [run_id, "1" if force else "0", _now(), self._ttl]
+        args = [run_id, "1" if force else "0", _now(), self._ttl, stage, uuid.uuid4().hex]
         return bool(self._claim(keys=keys, args=args))
 
     def unclaim(self, article_id: str, run_id: str) -> None:
@@ -142,6 +169,10 @@ class Ledger:
         raw = self._r.hgetall(names.article_key(article_id))
         return {_s(k): _s(v) for k, v in raw.items()}
 
+    def note_callback(self, article_id: str, outcome: str, reason: str = "") -> None:
+        """Record the callback's state (`pending`, `delivered`, `failed`) on the entry."""
+        self._note_callback(keys=[names.article_key(article_id)], args=[outcome, reason, _now()])
+
     def is_published(self, article_id: str) -> bool:
         """True when the article reached a sink at least once."""
         return self.status(article_id).get("status") == "published"
@@ -174,7 +205,14 @@ class Ledger:
         payload: dict[str, Any] | None = None,
         raw_ref: str | None = None,
     ) -> str:
-        """Append the failure to the dead-letter stream and settle the article as failed."""
+        """Append the failure to the dead-letter stream and settle the article as failed.
+
+        An entry holds: article_id, run_id, stage (`enqueue`, `fetch`, `clean`, `extract`,
+        `publish`), reason (a stable code), error (for people), attempts (deliveries of the
+        stage's task, 1 for a producer's reject), raw_ref (Redis key of a by-reference body),
+        source (the article's path or URL), failed_at, and payload: the stage's input message
+        (JSON), which `newsflow dlq replay` sends to that stage again.
+        """
         entry = {
             "article_id": article_id,
             "run_id": run_id or "",
@@ -183,6 +221,7 @@ class Ledger:
             "error": error[:2000],
             "attempts": str(attempts),
             "raw_ref": raw_ref or "",
+            "source": source_of(payload),
             "failed_at": _now(),
             "payload": json.dumps(payload) if payload is not None else "",
         }
@@ -194,6 +233,19 @@ class Ledger:
         """The newest dead-letter entries, newest first."""
         rows = self._r.xrevrange(names.DEAD_LETTER_STREAM, count=count)
         return [(_s(i), {_s(k): _s(v) for k, v in f.items()}) for i, f in rows]
+
+
+def source_of(payload: dict[str, Any] | None) -> str:
+    """Where a dead-lettered article came from (path or URL), read from its stage message."""
+    if not isinstance(payload, dict):
+        return ""
+    source = payload.get("source")
+    record = payload.get("record")
+    if not isinstance(source, dict) and isinstance(record, dict):
+        source = record.get("source")
+    if not isinstance(source, dict):
+        return ""
+    return str(source.get("path") or source.get("url") or "")
 
 
 def _now() -> str:

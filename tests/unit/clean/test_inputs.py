@@ -10,7 +10,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from schemas.errors import ArticleTooLarge, EmptyArticle, MalformedEnvelope
+from schemas.errors import (
+    ArticleTooLarge,
+    EmptyArticle,
+    HtmlTooComplex,
+    MalformedEnvelope,
+    TextTooLong,
+)
 from workers.clean import CleanOptions, clean
 
 STORY = (
@@ -149,7 +155,8 @@ def test_too_large_and_empty_after_cleaning_fail_clearly():
 )
 def test_pathological_inputs_finish_in_bounded_time(name, raw, content_type):
     started = time.perf_counter()
-    with contextlib.suppress(EmptyArticle):
+    # Refused (nothing left, too long for the NLP, too many tags) is as good as finished.
+    with contextlib.suppress(EmptyArticle, TextTooLong, HtmlTooComplex):
         clean(raw, content_type=content_type, options=CleanOptions(max_bytes=10 * 1024 * 1024))
     # A generous bound for a shared 2-core machine; the benchmark reports the real figure.
     assert time.perf_counter() - started < 20, name

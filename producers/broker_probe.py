@@ -1,0 +1,66 @@
+"""Is a task for this article still in the broker? The watcher's one crash-recovery question.
+
+`Enqueuer.submit` claims the article in the ledger, then sends the task: two Redis writes.
+A watcher killed between them leaves the article `queued` with no task anywhere, and a plain
+resubmit would be taken for a duplicate. The watcher asks this module only for the single
+file it was submitting when it died (see `producers/inbox.py`, the intent file).
+
+Kombu's Redis transport keeps each queue as lists (one per priority step: `clean`,
+`clean\\x06\\x163`, …) and messages a worker holds but has not acknowledged in the `unacked`
+hash. A Celery message names its article in `argsrepr` and inside its base64 body.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Final, cast
+
+import redis
+
+from schemas import names
+
+PRIORITY_STEPS: Final = (0, 3, 6, 9)
+PRIORITY_SEPARATOR: Final = "\x06\x16"
+UNACKED_KEY: Final = "unacked"
+_PAGE: Final = 500
+
+
+def queue_keys(queue: str) -> list[str]:
+    """The Redis lists that hold `queue`'s waiting messages."""
+    return [queue, *(f"{queue}{PRIORITY_SEPARATOR}{p}" for p in PRIORITY_STEPS if p)]
+
+
+def mentions(raw: bytes, article_id: str) -> bool:
+    """True when a stored kombu message (or an `unacked` entry) carries this article id."""
+    needle = article_id.encode()
+    if needle in raw:
+        return True
+    try:
+        message = json.loads(raw)
+    except ValueError:
+        return False
+    if isinstance(message, list) and message:  # unacked entries: [message, exchange, key]
+        message = message[0]
+    body = message.get("body") if isinstance(message, dict) else None
+    if not isinstance(body, str):
+        return False
+    try:
+        return needle in base64.b64decode(body)
+    except (binascii.Error, ValueError):
+        return False
+
+
+def task_in_broker(client: redis.Redis, article_id: str, queue: str = names.QUEUE_CLEAN) -> bool:
+    """True when a message for the article waits in `queue` or is held unacknowledged."""
+    for key in queue_keys(queue):
+        length = int(client.llen(key))  # type: ignore[arg-type]
+        for start in range(0, length, _PAGE):
+            page = cast(list[bytes], client.lrange(key, start, start + _PAGE - 1))
+            if any(mentions(item, article_id) for item in page):
+                return True
+    for _, value in client.hscan_iter(UNACKED_KEY, count=_PAGE):
+        if mentions(value, article_id):
+            return True
+    return False
