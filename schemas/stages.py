@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +32,9 @@ class CleanedArticle(BaseModel):
     removed: list[RemovedSpan] = Field(default_factory=list)
     origins: dict[str, FieldOrigin] = Field(default_factory=dict)
     clean_ms: float = 0.0
+    callback_url: str | None = Field(
+        default=None, description="Where to POST the outcome once published (not in the record)."
+    )
 
 
 class PublishMessage(BaseModel):
@@ -41,3 +45,23 @@ class PublishMessage(BaseModel):
     record: Record
     run_id: str | None = None
     sinks: list[str] | None = None
+    callback_url: str | None = None
+
+
+CallbackEvent = Literal["article.published", "article.failed"]
+
+
+class CallbackMessage(BaseModel):
+    """Message of the `callback` task: tell `url` what became of an article.
+
+    A published article's record is read from its record key, so the message stays small.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    article_id: str = Field(pattern=r"^[0-9a-f]{64}$")
+    url: str
+    event: CallbackEvent
+    stage: str | None = None
+    reason: str | None = None
+    error: str | None = None

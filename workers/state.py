@@ -11,9 +11,14 @@ from functools import lru_cache
 import redis
 import structlog
 
+from schemas.errors import SinkRejected
 from schemas.ledger import Ledger
+from schemas.redis_client import connect
 from schemas.settings import get_settings
+from schemas.settings_view import mask_url
 from workers.clean import CleanOptions
+from workers.delivery import RedisDeliveryLog
+from workers.fetch import AddressGuard, FetchPolicy, GuardedClient, guarded_client
 from workers.nlp import LoadedModel, get_model
 from workers.sinks import Sink, open_sink
 
@@ -25,10 +30,9 @@ _sinks_lock = threading.Lock()
 
 @lru_cache(maxsize=1)
 def redis_client() -> redis.Redis:
-    """This process's Redis connection pool."""
-    return redis.Redis.from_url(
-        str(get_settings().redis_url), socket_timeout=10, socket_connect_timeout=5
-    )
+    """This process's Redis connection pool (rides out a Redis restart: retries, backoff)."""
+    settings = get_settings()
+    return connect(str(settings.redis_url), outage_seconds=settings.redis_outage_seconds)
 
 
 @lru_cache(maxsize=1)
@@ -39,7 +43,35 @@ def ledger() -> Ledger:
 
 def clean_options() -> CleanOptions:
     """Cleaner options from settings."""
-    return CleanOptions(max_bytes=get_settings().max_article_bytes)
+    settings = get_settings()
+    return CleanOptions(
+        max_bytes=settings.max_article_bytes,
+        max_text_chars=settings.max_text_chars,
+        max_html_tags=settings.max_html_tags,
+    )
+
+
+@lru_cache(maxsize=1)
+def fetch_policy() -> FetchPolicy:
+    """Limits and SSRF guard of url fetches and callbacks, from settings."""
+    settings = get_settings()
+    return FetchPolicy(
+        guard=AddressGuard.from_entries(settings.fetch_allow_hosts, settings.fetch_allowed_ports),
+        max_bytes=settings.max_article_bytes,
+        max_redirects=settings.fetch_max_redirects,
+        content_types=frozenset(settings.fetch_content_types),
+        connect_timeout=settings.fetch_connect_timeout_seconds,
+        read_timeout=settings.fetch_read_timeout_seconds,
+        total_timeout=settings.fetch_total_timeout_seconds,
+        user_agent=settings.fetch_user_agent,
+    )
+
+
+@lru_cache(maxsize=1)
+def http_client() -> GuardedClient:
+    """This process's guarded HTTP client (connections pooled across tasks)."""
+    policy = fetch_policy()
+    return guarded_client(policy.guard, timeout=policy.timeout(), user_agent=policy.user_agent)
 
 
 def model() -> LoadedModel:
@@ -53,8 +85,19 @@ def sinks_for(urls: list[str] | None) -> list[Sink]:
     with _sinks_lock:
         for url in wanted:
             if url not in _sinks:
-                _sinks[url] = open_sink(url)
+                try:
+                    _sinks[url] = open_sink(url)
+                except ValueError as exc:  # a per-article sink URL that cannot work
+                    why = str(exc).replace(url, mask_url(url))  # logged and dead-lettered
+                    raise SinkRejected(f"cannot open sink: {why}") from exc
         return [_sinks[url] for url in wanted]
+
+
+def delivery_log(article_id: str, run_id: str | None) -> RedisDeliveryLog:
+    """Which sinks already took this article in this run (a publish retry skips them)."""
+    return RedisDeliveryLog(
+        redis_client(), article_id, run_id, get_settings().sink_delivery_ttl_seconds
+    )
 
 
 def close_sinks() -> None:

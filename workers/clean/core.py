@@ -10,7 +10,8 @@ The cascade, in order:
    and sign-off (the layout already dropped the header and appended stories).
    Text → the plain-text cascade (`text`): inline noise, captions, header metadata, end
    matter, unrelated stories, dateline and sign-off.
-4. Reject what is empty after cleaning.
+   HTML with more tags than any real page (an HTML bomb) is refused before parsing.
+4. Reject what is empty after cleaning, or too long for the NLP stage.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from schemas.errors import ArticleTooLarge, EmptyArticle
+from schemas.errors import ArticleTooLarge, EmptyArticle, HtmlTooComplex, TextTooLong
 from schemas.record import PublishedAtOrigin, RemovedSpan
 from workers.clean.decode import decode
 from workers.clean.envelope import open_envelope
@@ -38,6 +39,8 @@ class CleanOptions:
 
     max_bytes: int = 10 * 1024 * 1024
     min_chars: int = 40
+    max_text_chars: int = 200_000  # longer stories are refused: NLP memory grows with length
+    max_html_tags: int = 50_000  # more tags than any real page: an HTML bomb
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Cleaned:
     captions: list[str] = field(default_factory=list)
     removed: list[RemovedSpan] = field(default_factory=list)
     origins: dict[str, str] = field(default_factory=dict)
+    callback_url: str | None = None  # from a JSON envelope; delivery info, not content
 
 
 def clean(
@@ -81,14 +85,27 @@ def clean(
     is_html = content_type == "text/html" or (
         content_type is None and _HTML_SNIFF.match(decoded[:2048]) is not None
     )
+    if is_html and (tags := decoded.count("<")) > opts.max_html_tags:
+        # Parsing and extraction time grow with the number of elements (1M `<p>` ≈ 70 s).
+        raise HtmlTooComplex(
+            f"the HTML has about {tags:,} tags, over the {opts.max_html_tags:,} limit "
+            "(NEWSFLOW_MAX_HTML_TAGS): an HTML bomb or not a news page"
+        )
     found = (_from_html if is_html else clean_text)(decoded, reference_time)
     result = _assemble(found, encoding)
     if envelope is not None:
         _apply_metadata(result, envelope.title, envelope.published_at, envelope.outlet)
+        result.callback_url = envelope.callback_url
     if len(result.text) < opts.min_chars:
         raise EmptyArticle(
             f"only {len(result.text)} characters of story are left after cleaning "
             f"(minimum {opts.min_chars}): the input holds no article text"
+        )
+    if len(result.text) > opts.max_text_chars:
+        raise TextTooLong(
+            f"the cleaned story has {len(result.text):,} characters, over the "
+            f"{opts.max_text_chars:,} limit (NEWSFLOW_MAX_TEXT_CHARS): NLP memory grows with "
+            "length; split the text or raise the limit"
         )
     return result
 

@@ -1,13 +1,17 @@
-"""Bytes → text: BOMs, UTF-8, detected legacy encodings; binary and garbage rejected."""
+"""Bytes → text: BOMs, UTF-8 (a few invalid bytes replaced), detected legacy encodings;
+binary and garbage rejected."""
 
 from __future__ import annotations
 
 import codecs
 import re
 
+import structlog
 from charset_normalizer import from_bytes
 
 from schemas.errors import BinaryArticle, EmptyArticle, UndecodableArticle
+
+log = structlog.get_logger(__name__)
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -30,6 +34,11 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 
 # Encodings a news file is plausibly in when it is not UTF-8; detection picks among these.
 _LEGACY = ("cp1252", "latin_1", "iso8859_15", "cp1250", "cp1251", "iso8859_2", "mac_roman")
+
+# A valid multi-byte UTF-8 sequence (2, 3 or 4 bytes).
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 
 _MAX_CONTROL_RATIO = 0.01
 # Unicode category Cc (C0, DEL, C1) less the whitespace controls text legitimately has.
@@ -61,6 +70,9 @@ def decode(raw: bytes) -> tuple[str, str]:
         return _checked(raw.decode("utf-8")), "utf-8"
     except UnicodeDecodeError:
         pass
+    mostly = _mostly_utf8(raw)
+    if mostly is not None:
+        return mostly
     matches = list(from_bytes(raw, cp_isolation=list(_LEGACY), threshold=0.2))
     if not matches:
         raise UndecodableArticle(
@@ -75,6 +87,25 @@ def decode(raw: bytes) -> tuple[str, str]:
     tied = [m for m in tied if m.coherence >= top - 0.05]
     match = min(tied, key=lambda m: _LEGACY.index(m.encoding) if m.encoding in _LEGACY else 99)
     return _checked(str(match)), match.encoding
+
+
+def _mostly_utf8(raw: bytes) -> tuple[str, str] | None:
+    """UTF-8 with a few invalid bytes (a stray byte, a cut copy): keep its good characters.
+
+    Read as a legacy encoding instead, every correct "ü" or "—" would turn into mojibake
+    ("Ã¼", "â€”") with no sign of it. When valid multi-byte UTF-8 sequences outnumber the
+    invalid bytes, the text is UTF-8 and only the invalid bytes become U+FFFD (visible in
+    the record's text, and logged).
+    """
+    valid = len(_UTF8_MULTIBYTE.findall(raw))
+    if valid == 0:
+        return None
+    text = raw.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd") - raw.count(b"\xef\xbf\xbd")
+    if invalid > valid:
+        return None
+    log.warning("invalid_utf8_replaced", invalid_bytes=invalid, valid_sequences=valid)
+    return _checked(text), "utf-8-replace"
 
 
 def _checked(text: str) -> str:

@@ -39,11 +39,12 @@ def open_envelope(decoded: str, content_type: str | None) -> ArticleEnvelope | N
         raise MalformedEnvelope(
             f"the JSON envelope is invalid at {where}: {first['msg']} "
             f"({exc.error_count()} problem(s)); fields are text|html|url, title, "
-            "published_at, outlet, crawled_at"
+            "published_at, outlet, crawled_at, callback_url"
         ) from exc
     if envelope.url is not None:
         raise MalformedEnvelope(
-            "the envelope has only a url: url submissions are fetched by the webhook's "
-            "fetch task; send text or html to the clean stage"
+            "the envelope has only a url: url submissions are fetched by the worker's "
+            "fetch task (queue fetch) before cleaning; this path does not fetch, send text "
+            "or html"
         )
     return envelope

@@ -7,10 +7,19 @@ from collections.abc import Callable
 from workers.sinks.base import Sink
 from workers.sinks.jsonl import JsonlSink
 from workers.sinks.memory import MemorySink
+from workers.sinks.postgres import PostgresSink
+from workers.sinks.redis_stream import RedisStreamSink
+from workers.sinks.webhook import WebhookSink
 
 SINKS: dict[str, Callable[[str], Sink]] = {
     "jsonl": JsonlSink,
     "memory": MemorySink,
+    "redis-stream": RedisStreamSink,
+    "rediss-stream": RedisStreamSink,
+    "https": WebhookSink,
+    "http": WebhookSink,
+    "postgresql": PostgresSink,
+    "postgres": PostgresSink,
 }
 
 
