@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local stack: `ops/stack.sh start|stop|status`. Starts Redis when none is reachable and one
-# `newsflow worker` on all three queues (WORKER_QUEUES, WORKER_CONCURRENCY to change).
+# `newsflow worker` on every queue (WORKER_QUEUES, WORKER_CONCURRENCY to change).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -16,7 +16,7 @@ start() {
   if running; then log "worker already running (pid $(cat "$PIDFILE"))"; return 0; fi
   : >"$LOGFILE"
   (cd "$NF_ROOT" && exec setsid newsflow worker \
-      --queues "${WORKER_QUEUES:-clean,extract,publish}" \
+      --queues "${WORKER_QUEUES:-fetch,clean,extract,publish,callback}" \
       --concurrency "${WORKER_CONCURRENCY:-2}" >>"$LOGFILE" 2>&1) &
   echo $! >"$PIDFILE"
   for _ in $(seq 1 300); do
