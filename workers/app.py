@@ -19,7 +19,7 @@ from schemas import names
 from schemas.celery_config import celery_config
 from schemas.logging import configure_logging
 from schemas.settings import get_settings
-from workers import state
+from workers import metrics, state
 
 log = structlog.get_logger(__name__)
 
@@ -51,12 +51,14 @@ def _preload(**_: Any) -> None:
     queues = os.environ.get(QUEUES_ENV, ",".join(names.ALL_QUEUES)).split(",")
     if names.QUEUE_EXTRACT in queues:
         # Load before the first task, once per child process: not per task, not in the parent.
-        state.model()
+        loaded = state.model()
+        metrics.model_loaded(loaded.label, loaded.load_seconds)
 
 
 @worker_process_shutdown.connect
 def _flush(**_: Any) -> None:
     state.close_sinks()
+    metrics.process_exited(os.getpid())
 
 
 @task_prerun.connect
@@ -69,8 +71,11 @@ def _bind_context(task_id: str, task: Any, args: tuple[Any, ...], **_: Any) -> N
         task_id=task_id,
         stage=task.name.rsplit(".", 1)[-1],
     )
+    metrics.task_started(task_id, task.name.rsplit(".", 1)[-1])
 
 
 @task_postrun.connect
-def _clear_context(**_: Any) -> None:
+def _clear_context(task_id: str, task: Any, **kwargs: Any) -> None:
+    # kwargs["state"]: SUCCESS, RETRY or FAILURE (Celery's name clashes with workers.state).
+    metrics.task_finished(task_id, task.name.rsplit(".", 1)[-1], kwargs.get("state"))
     structlog.contextvars.clear_contextvars()

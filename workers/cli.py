@@ -1,4 +1,4 @@
-"""Worker-side commands (`newsflow worker`, `newsflow process`), run as `python -m workers`.
+"""Worker-side commands (`newsflow worker`, `process`, `events`, `db`): `python -m workers`.
 
 The `newsflow` front door (producers.cli) execs into this module for these commands, so the
 producer side never imports the NLP stack.
@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--queues",
         "-Q",
         default=",".join(names.ALL_QUEUES),
-        help="comma-separated stage queues (default: all three: clean,extract,publish)",
+        help="comma-separated queues (default: all: clean,extract,publish,fetch,callback)",
     )
     worker.add_argument(
         "--concurrency",
@@ -55,12 +55,40 @@ def build_parser() -> argparse.ArgumentParser:
     merge = events_sub.add_parser("merge", help="merge events told by several articles")
     merge.add_argument("path", metavar="FILE.jsonl")
     merge.add_argument("--json", action="store_true", help="one JSON object per event")
+
+    db = sub.add_parser("db", help="the PostgreSQL sink's tables")
+    db_sub = db.add_subparsers(dest="action", required=True)
+    for action, text in (
+        ("migrate", "create or upgrade the tables (safe to run again)"),
+        ("status", "list the migrations and when each was applied"),
+    ):
+        db_action = db_sub.add_parser(action, help=text)
+        db_action.add_argument(
+            "--url",
+            default=None,
+            help="postgresql://… (default: the first postgresql:// URL in NEWSFLOW_SINKS)",
+        )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of `python -m workers`."""
+    """Entry point of `python -m workers`: a bad setting is one line and exit 2."""
     args = build_parser().parse_args(argv)
+    from pydantic import ValidationError
+
+    from schemas.settings_view import error_lines, is_settings_error
+
+    try:
+        return _run(args)
+    except ValidationError as exc:
+        if not is_settings_error(exc):
+            raise
+        for line in error_lines(exc):
+            print(f"newsflow {args.command}: {line}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "worker":
         return _worker(args)
     if args.command == "events":
@@ -69,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         from workers.events_merge import main as merge_main
 
         return merge_main(Path(args.path), args.json)
+    if args.command == "db":
+        from workers.db_cli import main as db_main
+
+        return db_main(args.action, args.url)
     return _process(args)
 
 
@@ -92,7 +124,33 @@ def _worker(args: argparse.Namespace) -> int:
 
     get_settings.cache_clear()
     settings = get_settings()  # fail fast, naming the bad variable
+    from schemas.settings_view import mask_url
+    from workers.sinks import open_sink
+
+    for url in settings.sinks:  # a bad sink URL or a missing sink secret: say so now
+        try:
+            open_sink(url).close()  # sinks connect on first write: this only parses
+        except ValueError as exc:  # the message quotes the URL: never its password
+            print(f"newsflow worker: {str(exc).replace(url, mask_url(url))}", file=sys.stderr)
+            return 2
+    if settings.metrics_port:  # before anything imports prometheus_client
+        from workers.metrics_dir import prepare_multiprocess_dir
+
+        prepare_multiprocess_dir()
     from workers.app import app
+
+    if settings.metrics_port:
+        from workers.metrics import start_server
+
+        try:
+            start_server(settings.metrics_port, str(settings.redis_url))
+        except OSError as exc:
+            print(
+                f"newsflow worker: cannot serve metrics on NEWSFLOW_METRICS_PORT="
+                f"{settings.metrics_port}: {exc.strerror or exc}",
+                file=sys.stderr,
+            )
+            return 2
 
     argv = [
         "worker",

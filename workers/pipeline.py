@@ -11,12 +11,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
+import structlog
+
 from schemas.article import RawArticle, SourceKind
 from schemas.record import PipelineInfo, Record, Timings
 from schemas.stages import CleanedArticle
 from workers.clean import CleanOptions, clean
+from workers.delivery import DeliveryLog
 from workers.nlp import LoadedModel, analyze
 from workers.sinks import Sink
+
+log = structlog.get_logger(__name__)
 
 try:
     PIPELINE_VERSION = version("newsflow")
@@ -60,6 +65,7 @@ def clean_stage(raw: RawArticle, body: bytes, options: CleanOptions) -> CleanedA
         removed=found.removed,
         origins=origins,
         clean_ms=_ms_since(started),
+        callback_url=meta.callback_url or found.callback_url,
     )
 
 
@@ -108,14 +114,28 @@ def extract_stage(cleaned: CleanedArticle, model: LoadedModel) -> Record:
     )
 
 
-def publish_stage(record: Record, sinks: Sequence[Sink], started: float) -> Record:
-    """Stamp the publish time (validation and hand-off, not the write) and write to every sink."""
+def publish_stage(
+    record: Record,
+    sinks: Sequence[Sink],
+    started: float,
+    delivered: DeliveryLog | None = None,
+) -> Record:
+    """Stamp the publish time (validation and hand-off, not the write) and write to every sink.
+
+    With a delivery log, sinks that already took the record (an earlier attempt that failed
+    on a later sink) are skipped, and each successful write is noted before the next sink.
+    """
     timings = record.pipeline.timings_ms.model_copy(update={"publish": _ms_since(started)})
     final = record.model_copy(
         update={"pipeline": record.pipeline.model_copy(update={"timings_ms": timings})}
     )
     for sink in sinks:
+        if delivered is not None and delivered.is_delivered(sink.url):
+            log.info("sink_skipped", sink=sink.url.split("://", 1)[0], why="already_delivered")
+            continue
         sink.write_batch([final])
+        if delivered is not None:
+            delivered.mark(sink.url)
     return final
 
 

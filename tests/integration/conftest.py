@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
+from celery import Celery
 
 from tests.conftest import ROOT, require
 
 TEST_REDIS_URL = os.environ.get("NEWSFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 pytestmark = pytest.mark.integration
+
+# The session worker's SSRF allow-list (test HTTP servers bind 127.0.0.1; 127.0.0.2 stays
+# blocked, standing for an internal service) and the key its callbacks are signed with.
+TEST_FETCH_ALLOW_HOSTS = "127.0.0.1/32"
+TEST_CALLBACK_SECRET = "newsflow-test-callback-secret"
+# The key https:// sinks sign with (every worker of the session has it: they may race).
+TEST_SINK_SECRET = "newsflow-test-sink-secret"
 
 
 def _reachable(url: str) -> bool:
@@ -53,8 +63,17 @@ def service_env(redis_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 class WorkerProcess:
     """A real `newsflow worker` subprocess, its log in a file."""
+
+    metrics_url: str | None = None  # set when it serves Prometheus metrics
 
     def __init__(self, redis_url: str, log_path: Path, *args: str, **env: str) -> None:
         self.log_path = log_path
@@ -96,20 +115,40 @@ class WorkerProcess:
 
 @pytest.fixture(scope="session")
 def worker(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
-    """One worker on all three queues for the session."""
+    """One worker on every queue for the session (url fetches may reach 127.0.0.1 only).
+
+    Every module shares it: a second worker on the same database would race it for tasks.
+    """
     tmp = tmp_path_factory.mktemp("worker")
+    metrics_port = free_port()
     proc = WorkerProcess(
         redis_url,
         tmp / "worker.log",
         "--concurrency",
         "2",
         NEWSFLOW_SINKS=f"jsonl://{tmp}/default.jsonl",
+        NEWSFLOW_METRICS_PORT=str(metrics_port),  # /metrics: tests/integration/test_ops_metrics.py
+        NEWSFLOW_FETCH_ALLOW_HOSTS=TEST_FETCH_ALLOW_HOSTS,
+        NEWSFLOW_CALLBACK_SECRET=TEST_CALLBACK_SECRET,
+        NEWSFLOW_SINK_WEBHOOK_SECRET=TEST_SINK_SECRET,
     )
+    proc.metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
     try:
         proc.wait_ready()
         yield proc
     finally:
         proc.stop()
+
+
+# kombu's Redis transport blocks up to 1 s per BRPOP; one issued before a consumer was
+# cancelled can still take a task, so a paused queue is only quiet after this long.
+BRPOP_WINDOW = 2.5
+
+
+def stop_consuming(control: Celery, queue: str, **kwargs: Any) -> None:
+    """Make workers stop taking `queue` and wait until none can still take a task from it."""
+    assert control.control.cancel_consumer(queue, reply=True, timeout=5, **kwargs)
+    time.sleep(BRPOP_WINDOW)
 
 
 def newsflow(redis_url: str, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
