@@ -41,6 +41,15 @@ log = structlog.get_logger(__name__)
 
 OlderBy = Literal["published_at", "mtime"]
 MAX_LISTED_REFUSALS = 20  # the rest are counted, and all are in the dead-letter stream
+MAX_BATCH = 64  # articles per clean_batch message (NEWSFLOW_BACKFILL_BATCH_SIZE's bound)
+
+
+def batch_size(wanted: int, rate: float | None) -> int:
+    """Articles per message: with --rate, no more than a second's worth, so a slow job's
+    articles never wait long for their batch to fill."""
+    if rate is None:
+        return wanted
+    return max(1, min(wanted, int(rate)))
 
 
 @dataclass(frozen=True)
@@ -186,8 +195,12 @@ class Backfill:
     def run(self, items: Iterable[Item]) -> BackfillTally:
         """Handle every item; tell the ledger the run is complete (unless a dry run)."""
         started = time.perf_counter()
-        for item in items:
-            self.handle(item)
+        try:
+            for item in items:
+                self.handle(item)
+        except BaseException:  # Ctrl-C, SIGTERM, a read error: nothing left claimed but unsent
+            self.enqueuer.discard_pending()
+            raise
         self.tally.seconds = time.perf_counter() - started
         if not self.options.dry_run:
             self.enqueuer.finish()

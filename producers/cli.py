@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from importlib.metadata import version
 
@@ -73,6 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --resume: process again the published articles whose record came from "
         "another pipeline or model version than the installed one (after an upgrade)",
+    )
+    backfill.add_argument(
+        "--batch",
+        type=int,
+        default=None,
+        metavar="N",
+        help="articles per queue message, parsed together by the model (default "
+        "NEWSFLOW_BACKFILL_BATCH_SIZE; 1: one by one); with --rate, at most a second's worth",
     )
     backfill.add_argument(
         "--priority",
@@ -197,9 +206,11 @@ def _backfill(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from producers.backfill import (
+        MAX_BATCH,
         Backfill,
         BackfillOptions,
         backfill_inputs,
+        batch_size,
         parse_since,
         wait_for_run,
     )
@@ -215,6 +226,8 @@ def _backfill(args: argparse.Namespace) -> int:
         since = parse_since(args.since) if args.since else None
         if args.rate is not None and args.rate <= 0:
             raise ValueError(f"--rate must be above 0 articles a second, not {args.rate}")
+        if args.batch is not None and not 1 <= args.batch <= MAX_BATCH:
+            raise ValueError(f"--batch must be between 1 and {MAX_BATCH}, not {args.batch}")
         if args.force_version and not args.resume:
             raise ValueError("--force-version goes with --resume (it re-checks published articles)")
     except ValueError as exc:
@@ -231,6 +244,7 @@ def _backfill(args: argparse.Namespace) -> int:
         new_run_id("backfill"),
         priority=priority,
         outage_seconds=settings.redis_outage_seconds,  # a batch rides out a Redis restart
+        batch_size=batch_size(args.batch or settings.backfill_batch_size, args.rate),
     )
     options = BackfillOptions(
         sinks=args.sink,
@@ -242,6 +256,8 @@ def _backfill(args: argparse.Namespace) -> int:
         force_version=args.force_version,
     )
     reader = InputReader(args.paths, max_bytes=settings.max_article_bytes)
+    # SIGTERM as an exception, so a stopped job unclaims the batch it had not sent yet.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     try:
         backfill = Backfill(enqueuer, options)
         tally = backfill_inputs(backfill, reader, console)

@@ -6,6 +6,7 @@ Every producer (backfill CLI, webhook, inbox watcher) goes through `Enqueuer.sub
 from __future__ import annotations
 
 import base64
+import time
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
@@ -54,6 +55,10 @@ FAIL_FAST_PUBLISH = {
 }
 
 
+# The longest a backfill article waits for its batch to fill before the batch goes out.
+BATCH_MAX_WAIT_SECONDS = 1.0
+
+
 def new_run_id(kind: str) -> str:
     """A fresh run id, e.g. `backfill-2f1c…`."""
     return f"{kind}-{uuid.uuid4().hex[:16]}"
@@ -69,9 +74,15 @@ class Enqueuer:
         *,
         priority: int | None = None,
         outage_seconds: float | None = None,
+        batch_size: int = 1,
     ) -> None:
         self.settings = settings
         self.run_id = run_id
+        # Over 1 (backfill only): clean messages go out `batch_size` articles at a time as one
+        # clean_batch task (workers/batch_tasks.py), each article still claimed on its own.
+        self.batch_size = batch_size
+        self._pending: list[RawArticle] = []
+        self._pending_since = 0.0
         # None: the broker's default, 0, the live lane; backfill passes names.PRIORITY_BACKFILL.
         self.priority = priority
         # None: fail fast (the webhook answers 503 at once and its client retries); a batch
@@ -163,13 +174,48 @@ class Enqueuer:
     def _send(self, raw: bytes, message: RawArticle, content_type: ContentType | None) -> None:
         # A url-only envelope is downloaded by the fetch task first, which then sends clean.
         task = names.TASK_FETCH if is_url_envelope(raw, content_type) else names.TASK_CLEAN
+        if task == names.TASK_CLEAN and self.batch_size > 1:
+            self._hold(message)
+            return
+        self._send_task(task, message.model_dump(mode="json"))
+
+    def _send_task(self, task: str, payload: dict[str, object]) -> None:
         with map_redis_errors(f"sending the {task} task"):
             self.celery.send_task(
-                task,
-                args=[message.model_dump(mode="json")],
-                queue=names.TASK_QUEUES[task],
-                priority=self.priority,
+                task, args=[payload], queue=names.TASK_QUEUES[task], priority=self.priority
             )
+
+    def _hold(self, message: RawArticle) -> None:
+        """Add to the pending batch; send it when full or when its first article has waited
+        BATCH_MAX_WAIT_SECONDS (a slow --rate or slow inputs never hold articles long)."""
+        if not self._pending:
+            self._pending_since = time.monotonic()
+        self._pending.append(message)
+        waited = time.monotonic() - self._pending_since
+        if len(self._pending) >= self.batch_size or waited >= BATCH_MAX_WAIT_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send the pending batch. Should the send fail, its articles are unclaimed (a later
+        run sends them again instead of taking them for duplicates) and the error raised."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        payload = {"articles": [m.model_dump(mode="json") for m in pending]}
+        try:
+            self._send_task(names.TASK_CLEAN_BATCH, payload)
+        except BaseException:
+            self.discard_pending(pending)
+            raise
+
+    def discard_pending(self, pending: list[RawArticle] | None = None) -> None:
+        """Unclaim articles claimed but never sent (the producer is stopping on an error)."""
+        if pending is None:
+            pending, self._pending = self._pending, []
+        for message in pending:
+            self.ledger.unclaim(message.article_id, self.run_id)
+        if pending:
+            log.warning("batch_discarded", articles=len(pending), run_id=self.run_id)
 
     def preview(self, raw: bytes, *, force: bool = False) -> SubmitResult:
         """What `submit` would do with these bytes, claiming and sending nothing (dry runs)."""
@@ -185,7 +231,8 @@ class Enqueuer:
         return SubmitResult(article_id, "queued")
 
     def finish(self) -> None:
-        """Tell the ledger this run will send nothing more."""
+        """Send what is pending; tell the ledger this run will send nothing more."""
+        self.flush()
         with map_redis_errors("closing the run"):
             self.ledger.mark_producing_done(self.run_id)
 

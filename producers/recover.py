@@ -40,8 +40,9 @@ UNSETTLED: Final = frozenset({"queued", "processing"})
 _SCAN_COUNT: Final = 1000
 
 
-def article_of_message(raw: bytes | str) -> str | None:
-    """The article id a kombu message (or an `unacked` entry) carries, None if unreadable."""
+def articles_of_message(raw: bytes | str) -> list[str]:
+    """The article ids a kombu message (or an `unacked` entry) carries: one for a stage
+    message, each article of a backfill batch; none if unreadable."""
     try:
         message = json.loads(raw)
         if isinstance(message, list) and message:  # unacked entries: [message, exchange, key]
@@ -49,11 +50,21 @@ def article_of_message(raw: bytes | str) -> str | None:
         body = json.loads(base64.b64decode(message["body"]))
         payload = body[0][0]
     except (ValueError, KeyError, IndexError, TypeError, binascii.Error):
-        return None
+        return []
+    if not isinstance(payload, dict):
+        return []
+    items = payload.get("articles")
+    found = (_article_id(item) for item in (items if isinstance(items, list) else [payload]))
+    return [article for article in found if article]
+
+
+def _article_id(payload: object) -> str | None:
     if not isinstance(payload, dict):
         return None
     record = payload.get("record")
-    found = payload.get("article_id") or (record.get("article_id") if record else None)
+    found = payload.get("article_id")
+    if not found and isinstance(record, dict):
+        found = record.get("article_id")
     return found if isinstance(found, str) else None
 
 
@@ -91,7 +102,7 @@ def articles_in_flight(client: redis.Redis) -> set[str]:
         return {
             article
             for _, value in client.hscan_iter(UNACKED_KEY, count=200)
-            if (article := article_of_message(value)) is not None
+            for article in articles_of_message(value)
         }
 
 

@@ -33,7 +33,7 @@ from typing import IO, Literal, cast
 from pydantic import TypeAdapter, ValidationError
 
 from schemas.article import ArticleEnvelope, ContentType
-from schemas.errors import ArticleTooLarge, MalformedEnvelope
+from schemas.errors import ArticleTooLarge, MalformedEnvelope, validation_summary
 from schemas.inputs import (
     UNREADABLE,
     UNSAFE_PATH,
@@ -255,27 +255,15 @@ class InputReader:
         self, tar: tarfile.TarFile, member: tarfile.TarInfo, label: str
     ) -> Iterator[Item]:
         where = f"{label}!/{member.name}"
-        refused = unsafe_member_name(member.name)
-        if refused is not None:
-            yield RefusedItem(where, UNSAFE_PATH, f"{refused}: refused")
-            return
-        if member.isdir() or _hidden(member.name):
-            return
-        if member.issym() or member.islnk():
-            yield RefusedItem(
-                where, UNSAFE_PATH, f"member {member.name!r} is a link: archive links are refused"
-            )
-            return
-        if not member.isreg():
-            yield RefusedItem(
-                where, UNSAFE_PATH, f"member {member.name!r} is a device or fifo: refused"
-            )
-            return
-        kind = kind_of(member.name)
-        if kind is None:
-            return
-        if kind in ("tar", "zip"):
-            yield _nested(where)
+        kind = screen_member(
+            where,
+            member.name,
+            is_dir=member.isdir(),
+            is_link=member.issym() or member.islnk(),
+            is_special=not member.isreg(),  # asked after folders and links
+        )
+        if not isinstance(kind, str):
+            yield from kind
             return
         data = tar.extractfile(member)
         if data is None:
@@ -295,23 +283,10 @@ class InputReader:
         self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str
     ) -> Iterator[Item]:
         where = f"{label}!/{info.filename}"
-        refused = unsafe_member_name(info.filename)
-        if refused is not None:
-            yield RefusedItem(where, UNSAFE_PATH, f"{refused}: refused")
-            return
-        if info.is_dir() or _hidden(info.filename):
-            return
-        mode = info.external_attr >> 16
-        if stat.S_ISLNK(mode):
-            yield RefusedItem(
-                where, UNSAFE_PATH, f"member {info.filename!r} is a link: archive links are refused"
-            )
-            return
-        kind = kind_of(info.filename)
-        if kind is None:
-            return
-        if kind in ("tar", "zip"):
-            yield _nested(where)
+        is_link = stat.S_ISLNK(info.external_attr >> 16)
+        kind = screen_member(where, info.filename, is_dir=info.is_dir(), is_link=is_link)
+        if not isinstance(kind, str):
+            yield from kind
             return
         if info.flag_bits & 0x1:
             yield RefusedItem(where, UNREADABLE, f"member {info.filename!r} is encrypted")
@@ -323,6 +298,29 @@ class InputReader:
             # A damaged member, or one inflating past the size its header declares (a zip
             # bomb that lies): refused alone, and the members after it are still read.
             yield RefusedItem(where, UNREADABLE, f"cannot read member {info.filename!r}: {exc}")
+
+
+def screen_member(
+    where: str, name: str, *, is_dir: bool, is_link: bool, is_special: bool = False
+) -> InputKind | list[RefusedItem]:
+    """An archive member's kind when it is an article to read; else what to yield instead:
+    a refusal (unsafe name, link, device, nested archive) or nothing (folder, other file)."""
+    refused = unsafe_member_name(name)
+    if refused is not None:
+        return [RefusedItem(where, UNSAFE_PATH, f"{refused}: refused")]
+    if is_dir or _hidden(name):
+        return []
+    if is_link:
+        why = f"member {name!r} is a link: archive links are refused"
+        return [RefusedItem(where, UNSAFE_PATH, why)]
+    if is_special:
+        return [RefusedItem(where, UNSAFE_PATH, f"member {name!r} is a device or fifo: refused")]
+    kind = kind_of(name)
+    if kind is None:
+        return []
+    if kind in ("tar", "zip"):
+        return [_nested(where)]
+    return kind
 
 
 def _zip_time(info: zipfile.ZipInfo) -> datetime | None:
@@ -382,12 +380,10 @@ def _envelope_item(body: bytes, where: str, mtime: datetime | None) -> Item:
     try:
         envelope = ArticleEnvelope.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(map(str, first["loc"])) or "envelope"
         return RefusedItem(
             where,
             MALFORMED,
-            f"invalid envelope at {field}: {first['msg']} ({exc.error_count()} problem(s)); "
+            f"invalid envelope {validation_summary(exc)}; "
             "fields are text|html|url, title, published_at, outlet, crawled_at",
             body,
         )

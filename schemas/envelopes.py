@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from schemas.article import ArticleEnvelope
-from schemas.errors import MalformedEnvelope
+from schemas.errors import MalformedEnvelope, validation_summary
 
 # A url envelope is a URL and a few metadata fields; anything this big is some other body.
 URL_ENVELOPE_PEEK_BYTES = 16 * 1024
@@ -56,10 +56,8 @@ def parse_url_envelope(raw: bytes, content_type: str | None) -> ArticleEnvelope 
     try:
         envelope = ArticleEnvelope.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(map(str, first["loc"])) or "envelope"
         raise MalformedEnvelope(
-            f"the url envelope is invalid at {where}: {first['msg']} "
-            f"({exc.error_count()} problem(s)); send exactly one of text, html and url"
+            f"the url envelope is invalid {validation_summary(exc)}; "
+            "send exactly one of text, html and url"
         ) from exc
     return envelope if envelope.url is not None else None

@@ -33,6 +33,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import ValidationError
+
 
 class PipelineError(Exception):
     """Base of every error newsflow raises on purpose."""
@@ -180,3 +182,10 @@ class SinkRejected(PermanentError):
     """A sink refused the record for good (a webhook's 4xx other than 408/429, bad data)."""
 
     reason = "sink_rejected"
+
+
+def validation_summary(exc: ValidationError) -> str:
+    """`at FIELD: MESSAGE (N problem(s))` of pydantic's first error, for one-line reasons."""
+    first = exc.errors()[0]
+    where = ".".join(map(str, first["loc"])) or "envelope"
+    return f"at {where}: {first['msg']} ({exc.error_count()} problem(s))"

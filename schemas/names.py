@@ -15,6 +15,9 @@ TASK_EXTRACT: Final = "newsflow.extract"
 TASK_PUBLISH: Final = "newsflow.publish"
 TASK_FETCH: Final = "newsflow.fetch"  # url submissions: download, then clean
 TASK_CALLBACK: Final = "newsflow.callback"  # signed POST of the outcome to a callback_url
+# Backfill only: several articles in one message, so the model parses them with nlp.pipe.
+TASK_CLEAN_BATCH: Final = "newsflow.clean_batch"
+TASK_EXTRACT_BATCH: Final = "newsflow.extract_batch"
 
 QUEUE_CLEAN: Final = "clean"
 QUEUE_EXTRACT: Final = "extract"
@@ -30,7 +33,11 @@ TASK_QUEUES: Final = {
     TASK_PUBLISH: QUEUE_PUBLISH,
     TASK_FETCH: QUEUE_FETCH,
     TASK_CALLBACK: QUEUE_CALLBACK,
+    TASK_CLEAN_BATCH: QUEUE_CLEAN,
+    TASK_EXTRACT_BATCH: QUEUE_EXTRACT,
 }
+# The single-article stage each batch task runs per article (its dead letters name this one).
+BATCH_STAGES: Final = {TASK_CLEAN_BATCH: "clean", TASK_EXTRACT_BATCH: "extract"}
 
 STAGES: Final = ("clean", "extract", "publish")
 

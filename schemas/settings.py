@@ -243,6 +243,14 @@ class Settings(BaseSettings):
         description="HTML with more tags than this is dead-lettered (html_too_complex) before "
         "parsing; the largest page of the extraction benchmark has about 3,000.",
     )
+    backfill_batch_size: int = Field(
+        default=16,
+        ge=1,
+        le=64,
+        description="Articles per backfill message (clean_batch): the model parses a batch with "
+        "nlp.pipe, cheaper than one article at a time. 1 sends backfill articles one by one; "
+        "live input is never batched.",
+    )
     redis_outage_seconds: float = Field(
         default=30.0,
         ge=0,

@@ -30,7 +30,7 @@ def create_app() -> Celery:
     """A Celery app configured from settings, with our tasks registered."""
     celery = Celery("newsflow", set_as_current=False)
     celery.conf.update(celery_config(get_settings()))
-    celery.conf.imports = ("workers.tasks",)
+    celery.conf.imports = ("workers.tasks", "workers.batch_tasks")
     return celery
 
 
@@ -53,6 +53,9 @@ def _preload(**_: Any) -> None:
         # Load before the first task, once per child process: not per task, not in the parent.
         loaded = state.model()
         metrics.model_loaded(loaded.label, loaded.load_seconds)
+    from workers.warmup import warm_up  # imports the stage code: not in the parent
+
+    warm_up(queues)
 
 
 @worker_process_shutdown.connect
@@ -71,7 +74,10 @@ def _bind_context(task_id: str, task: Any, args: tuple[Any, ...], **_: Any) -> N
         task_id=task_id,
         stage=task.name.rsplit(".", 1)[-1],
     )
-    metrics.task_started(task_id, task.name.rsplit(".", 1)[-1])
+    articles = message.get("articles")
+    metrics.task_started(
+        task_id, task.name.rsplit(".", 1)[-1], len(articles) if isinstance(articles, list) else 1
+    )
 
 
 @task_postrun.connect

@@ -9,6 +9,10 @@ Outcomes of one task run, per stage label (clean, extract, publish, fetch, callb
               ├─ dead_lettered  a permanent failure, sent to the dead-letter stream
               ├─ retried        a transient failure, tried again later
               └─ failed         an exception ended it (a bug, or retries spent): dead-lettered
+
+Backfill batches (`clean_batch`, `extract_batch` tasks) count each of their articles under
+`clean` or `extract`; only the duration histogram keeps the batch label (a batch's run is
+several articles long).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from prometheus_client import (
     start_http_server,
 )
 
+from schemas import names
 from schemas.queue_metrics import QueueCollector, redis_for_metrics
 from workers.metrics_dir import ENV as MULTIPROC_ENV
 
@@ -36,7 +41,7 @@ STAGE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 
 
 RECEIVED = Counter(
     "newsflow_articles_received",
-    "Task runs started per stage (redeliveries and retries included).",
+    "Articles a stage started on (redeliveries and retries included; a batch counts each).",
     ["stage"],
 )
 PROCESSED = Counter(
@@ -69,31 +74,49 @@ MODEL_LOAD_SECONDS = Gauge(
     multiprocess_mode="livemostrecent",
 )
 
+# Task label of a batch task → the stage its articles count under.
+BATCH_LABELS = {name.rsplit(".", 1)[-1]: stage for name, stage in names.BATCH_STAGES.items()}
+
 _started: dict[str, float] = {}  # task id → start (one task at a time per prefork child)
+_articles: dict[str, int] = {}  # task id → articles in its message (a batch: several)
 _dead_lettered: set[str] = set()  # task ids whose run ended in the dead-letter stream
 
 
-def task_started(task_id: str, stage: str) -> None:
-    """A task run begins (task_prerun)."""
+def task_started(task_id: str, label: str, articles: int = 1) -> None:
+    """A task run begins (task_prerun); a batch task counts each of its articles."""
     _started[task_id] = time.perf_counter()
-    RECEIVED.labels(stage).inc()
+    _articles[task_id] = articles
+    RECEIVED.labels(BATCH_LABELS.get(label, label)).inc(articles)
 
 
-def task_finished(task_id: str, stage: str, state: str | None) -> None:
+def task_finished(task_id: str, label: str, state: str | None) -> None:
     """A task run ended (task_postrun) in Celery state SUCCESS, RETRY or FAILURE."""
     started = _started.pop(task_id, None)
     if started is not None:
-        STAGE_SECONDS.labels(stage).observe(time.perf_counter() - started)
+        STAGE_SECONDS.labels(label).observe(time.perf_counter() - started)
+    articles = _articles.pop(task_id, 1)
+    stage = BATCH_LABELS.get(label, label)
     dead = task_id in _dead_lettered
     _dead_lettered.discard(task_id)
     if state == "RETRY":
-        RETRIED.labels(stage).inc()
+        RETRIED.labels(stage).inc(articles)
     elif state == "FAILURE":
-        FAILED.labels(stage).inc()
-    elif state == "SUCCESS" and not dead:
+        FAILED.labels(stage).inc(articles)
+    elif state == "SUCCESS" and not dead and label not in BATCH_LABELS:
         PROCESSED.labels(stage).inc()
         if stage == "publish":
             PUBLISHED.inc()
+
+
+def exclude_nested(task_id: str | None, seconds: float) -> None:
+    """A stage ran inside this task run (local hand-off): its time is not this stage's."""
+    if task_id in _started:
+        _started[task_id] += seconds
+
+
+def batch_passed(stage: str, articles: int) -> None:
+    """A batch task passed `articles` on from `stage` (its own run counts none)."""
+    PROCESSED.labels(stage).inc(articles)
 
 
 def dead_lettered(task_id: str | None, stage: str, reason: str) -> None:

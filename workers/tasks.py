@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from schemas import names
 from schemas.article import RawArticle
 from schemas.envelopes import parse_url_envelope
-from schemas.errors import MalformedEnvelope, PermanentError, TransientError
+from schemas.errors import MalformedEnvelope, PermanentError, TransientError, validation_summary
 from schemas.pipeline_version import PipelineStamp, note_stamp
 from schemas.redis_errors import map_redis_errors
 from schemas.settings import get_settings
@@ -37,7 +37,25 @@ log = structlog.get_logger(__name__)
 M = TypeVar("M", RawArticle, CleanedArticle, PublishMessage, CallbackMessage)
 
 
-class PipelineTask(Task):  # type: ignore[misc]
+class EndsOnFailure(Task):  # type: ignore[misc]
+    """Base of our tasks: a run that ends without success hands its message to `failed`."""
+
+    def on_failure(
+        self,
+        exc: BaseException,
+        task_id: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        einfo: Any,
+    ) -> None:
+        self.failed(args[0] if args and isinstance(args[0], dict) else {}, exc)
+
+    def failed(self, message: dict[str, Any], exc: BaseException) -> None:
+        """What becomes of the message's article (retries spent, or a bug)."""
+        raise NotImplementedError
+
+
+class PipelineTask(EndsOnFailure):
     """Base task: whatever ends a task without success is dead-lettered, never dropped."""
 
     def retry(self, *args: Any, **kwargs: Any) -> Any:
@@ -56,15 +74,7 @@ class PipelineTask(Task):  # type: ignore[misc]
             log.warning("retry_not_sent", error=str(exc.reason))
             raise Reject(exc.reason, requeue=True) from exc
 
-    def on_failure(
-        self,
-        exc: BaseException,
-        task_id: str,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        einfo: Any,
-    ) -> None:
-        message = args[0] if args and isinstance(args[0], dict) else {}
+    def failed(self, message: dict[str, Any], exc: BaseException) -> None:
         reason = getattr(exc, "reason", "unexpected_error")
         try:
             _dead_letter(self, message, reason, f"{type(exc).__name__}: {exc}")
@@ -72,22 +82,14 @@ class PipelineTask(Task):  # type: ignore[misc]
             log.critical("dead_letter_failed", error=str(dl_exc), original=str(exc))
 
 
-class CallbackTask(Task):  # type: ignore[misc]
+class CallbackTask(EndsOnFailure):
     """Base of the callback task: once retries are spent (or on a bug) the callback is noted
     as failed on the ledger entry and logged.
 
     The article itself is published (or already failed): it is never dead-lettered here.
     """
 
-    def on_failure(
-        self,
-        exc: BaseException,
-        task_id: str,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        einfo: Any,
-    ) -> None:
-        message = args[0] if args and isinstance(args[0], dict) else {}
+    def failed(self, message: dict[str, Any], exc: BaseException) -> None:
         reason = getattr(exc, "reason", "unexpected_error")
         _callback_gave_up(str(message.get("article_id", "unknown")), reason, str(exc))
 
@@ -132,7 +134,7 @@ def clean(self: Task, message: dict[str, Any]) -> None:
             removed=len(cleaned.removed),
             ms=cleaned.clean_ms,
         )
-        _hand_on(names.TASK_EXTRACT, cleaned.model_dump(mode="json"))
+        _hand_on(self, names.TASK_EXTRACT, cleaned.model_dump(mode="json"))
 
 
 @pipeline_task(names.TASK_EXTRACT)
@@ -153,7 +155,7 @@ def extract(self: Task, message: dict[str, Any]) -> None:
             events=len(record.events),
             ms=record.pipeline.timings_ms.extract,
         )
-        _hand_on(names.TASK_PUBLISH, publish_message.model_dump(mode="json"))
+        _hand_on(self, names.TASK_PUBLISH, publish_message.model_dump(mode="json"))
 
 
 @pipeline_task(names.TASK_PUBLISH)
@@ -287,9 +289,7 @@ def _parse(model: type[M], message: Any) -> M:
         return model.model_validate(message)
     except ValidationError as exc:
         raise MalformedEnvelope(
-            f"the {model.__name__} message does not match its schema "
-            f"({exc.error_count()} errors, first: {exc.errors()[0]['msg']} at "
-            f"{'.'.join(map(str, exc.errors()[0]['loc']))}): fix the producer"
+            f"the {model.__name__} message is invalid {validation_summary(exc)}: fix the producer"
         ) from exc
 
 
@@ -319,12 +319,20 @@ def _send(task_name: str, payload: dict[str, Any]) -> None:
         )
 
 
-def _hand_on(task_name: str, payload: dict[str, Any]) -> None:
+def _hand_on(caller: Task, task_name: str, payload: dict[str, Any]) -> None:
     """The next stage: run here when this worker consumes its queue (workers/handoff.py),
     else sent to it."""
     if not handoff.runs_here(task_name):
         _send(task_name, payload)
         return
+    started = time.perf_counter()
+    try:
+        _run_here(task_name, payload)
+    finally:  # the caller's stage duration leaves out the stage it ran inside itself
+        metrics.exclude_nested(caller.request.id, time.perf_counter() - started)
+
+
+def _run_here(task_name: str, payload: dict[str, Any]) -> None:
     task = app.tasks[task_name]
     task_id = uuid()
     # A pushed request is `called_directly`: Task.retry raises here instead of retrying.
@@ -358,7 +366,8 @@ def _permanent_to_dead_letter(task: Task, message: dict[str, Any]) -> Iterator[N
 def _dead_letter(task: Task, message: dict[str, Any], reason: str, error: str) -> None:
     record = message.get("record") if isinstance(message.get("record"), dict) else {}
     article_id = message.get("article_id") or (record or {}).get("article_id") or "unknown"
-    stage = task.name.rsplit(".", 1)[-1]
+    # A batch task dead-letters each article as the single-article stage it was in.
+    stage = names.BATCH_STAGES.get(task.name) or task.name.rsplit(".", 1)[-1]
     with map_redis_errors("dead-lettering"):
         state.ledger().dead_letter(
             article_id=str(article_id),

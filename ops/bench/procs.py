@@ -212,3 +212,15 @@ def queue_depth(client: redis.Redis, queue: str) -> int:
     for key in names.queue_keys(queue):
         pipe.llen(key)
     return sum(pipe.execute())
+
+
+def articles_waiting(client: redis.Redis, queue: str) -> int:
+    """Articles in the messages waiting on `queue` (a backfill batch message holds several)."""
+    from producers.recover import articles_of_message
+    from schemas import names
+
+    return sum(
+        len(articles_of_message(message))
+        for key in names.queue_keys(queue)
+        for message in client.lrange(key, 0, -1)
+    )

@@ -55,6 +55,7 @@ from procs import (  # noqa: E402
     ROOT,
     RssSampler,
     Service,
+    articles_waiting,
     queue_depth,
     start_backfill,
     start_webhook,
@@ -156,12 +157,14 @@ def run_pipeline(
     label: str,
     root: Path,
     profile_to: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> Pipeline:
     """backfill → Redis → worker (clean, extract, publish; P processes) → JSONL, timed.
 
     With `profile_to`, py-spy samples the worker's process tree over the run (it costs the
     worker a little: profile a round whose figures you do not need).
     """
+    env = bench.env if env is None else env
     ledger = bench.fresh()
     sink = bench.tmp / f"{label}.jsonl"
     sampler = RssSampler()
@@ -172,7 +175,7 @@ def run_pipeline(
         bench.processes,
         f"jsonl://{sink}",
         root=root,
-        env=bench.env,
+        env=env,
     )
     try:
         sampler.watch("worker", worker.pid)
@@ -182,7 +185,7 @@ def run_pipeline(
         reaped_before = children_cpu()
         started = time.perf_counter()
         backfill = start_backfill(
-            bench.redis_url, corpus, bench.tmp / f"{label}-backfill.log", root=root, env=bench.env
+            bench.redis_url, corpus, bench.tmp / f"{label}-backfill.log", root=root, env=env
         )
         sampler.watch("producer", backfill.pid)
         run_id = only_run(ledger._r)
@@ -283,7 +286,7 @@ def run_extract_only(
             bench.redis_url, corpus, bench.tmp / f"{label}-backfill.log", env=bench.env
         )
         run_id = only_run(ledger._r)
-        wait_until(lambda: queue_depth(client, names.QUEUE_EXTRACT) >= count, "extract filled")
+        wait_until(lambda: articles_waiting(client, names.QUEUE_EXTRACT) >= count, "extract filled")
         backfill.proc.wait(60)
         backfill.stop()
     finally:
@@ -497,6 +500,14 @@ def parse_args() -> argparse.Namespace:
         default=None,
         help="another source tree (e.g. the code before a change): its (b) runs in every round",
     )
+    parser.add_argument(
+        "--baseline-env",
+        action="append",
+        default=[],
+        metavar="NEWSFLOW_X=V",
+        help="a setting for a baseline (b) of this tree (or of --baseline-tree) in every round, "
+        "e.g. NEWSFLOW_BACKFILL_BATCH_SIZE=1 (repeatable)",
+    )
     args = parser.parse_args()
     if urlparse(args.redis).path in ("", "/", "/0"):
         raise SystemExit("refusing to flush Redis db 0: give a scratch database, e.g. .../7")
@@ -542,6 +553,7 @@ def main() -> int:
         f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, at end {end_load[0]:.2f} "
         f"{end_load[1]:.2f} {end_load[2]:.2f}; {time.monotonic() - started:.0f} s"
         + (f"; settings {' '.join(args.env)}" if args.env else "")
+        + (f"; baseline settings {' '.join(args.baseline_env)}" if args.baseline_env else "")
     )
     rows = throughput_rows(args, rounds) + scaling_rows(scaling, scaling_n)
     rows += latency_rows(latency) + memory_rows(args, bench, rounds, latency)
@@ -589,8 +601,11 @@ def run_round(
 ) -> Round:
     """(b) [baseline (b)] (a) in odd rounds, (a) [baseline (b)] (b) in even ones."""
 
-    def newsflow(label: str, root: Path) -> Pipeline:
-        pipe = run_pipeline(bench, part, len(texts), f"{label}-{number}", root)
+    baseline_env = {**bench.env, **dict(item.split("=", 1) for item in args.baseline_env)}
+    baseline_root = args.baseline_tree or (ROOT if args.baseline_env else None)
+
+    def newsflow(label: str, root: Path, env: dict[str, str] | None = None) -> Pipeline:
+        pipe = run_pipeline(bench, part, len(texts), f"{label}-{number}", root, env=env)
         if sorted(pipe.texts) != sorted(texts):
             raise SystemExit(f"round {number}: {label} published other texts than (a) got")
         return pipe
@@ -598,13 +613,13 @@ def run_round(
     baseline = None
     if number % 2:
         pipe = newsflow("newsflow", ROOT)
-        if args.baseline_tree:
-            baseline = newsflow("baseline", args.baseline_tree)
+        if baseline_root:
+            baseline = newsflow("baseline", baseline_root, baseline_env)
         seconds, cpu = run_model(texts, args.processes, args.batch_size)
     else:
         seconds, cpu = run_model(texts, args.processes, args.batch_size)
-        if args.baseline_tree:
-            baseline = newsflow("baseline", args.baseline_tree)
+        if baseline_root:
+            baseline = newsflow("baseline", baseline_root, baseline_env)
         pipe = newsflow("newsflow", ROOT)
     return Round(pipe, seconds, cpu, baseline)
 

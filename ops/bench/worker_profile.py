@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import signal
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -33,7 +34,10 @@ class Profiler:
     """`py-spy record` attached to a running process tree until stopped."""
 
     def __init__(self, pid: int, out: Path, rate: int = 100) -> None:
-        binary = shutil.which("py-spy")
+        # The venv's own first: `.venv/bin/python ops/bench/run.py` leaves .venv/bin off PATH.
+        binary = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which(
+            "py-spy"
+        )
         if binary is None:
             raise SystemExit("--profile needs py-spy: pip install py-spy (in the dev extras)")
         self.out = out

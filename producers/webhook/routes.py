@@ -99,15 +99,25 @@ def build_router(
             status_url=status_url(request, result.article_id),
         )
 
-    @router.post(
+    def submission(path: str, model: type, body: dict[str, Any], summary: str, about: str) -> Any:
+        """The route of a submission endpoint: 202 with `model`, the same auth and errors."""
+        return router.post(
+            path,
+            status_code=202,
+            response_model=model,
+            dependencies=auth,
+            responses=documented(400, 401, 403, 413, 415, 422, 429, 503),
+            openapi_extra=body,
+            summary=summary,
+            description=about,
+        )
+
+    @submission(
         ARTICLE_PATH,
-        status_code=202,
-        response_model=Accepted,
-        dependencies=auth,
-        responses=documented(400, 401, 403, 413, 415, 422, 429, 503),
-        openapi_extra=ARTICLE_BODY,
-        summary="Submit one article",
-        description=(
+        Accepted,
+        ARTICLE_BODY,
+        "Submit one article",
+        (
             "JSON (`text` | `html` | `url` plus metadata) or a raw `text/plain` / `text/html` "
             "body. For a raw body the metadata comes from the query string; for JSON it must be "
             "in the JSON. Answers 202 at once with the article id (SHA-256 of the submitted "
@@ -142,15 +152,12 @@ def build_router(
         response.headers["Location"] = answer.status_url
         return answer
 
-    @router.post(
+    @submission(
         BATCH_PATH,
-        status_code=202,
-        response_model=BatchAccepted,
-        dependencies=auth,
-        responses=documented(400, 401, 403, 413, 415, 422, 429, 503),
-        openapi_extra=BATCH_BODY,
-        summary="Submit several articles",
-        description=(
+        BatchAccepted,
+        BATCH_BODY,
+        "Submit several articles",
+        (
             '`{"articles": [...]}`, each item as for `POST /v1/articles` (JSON). Every item is '
             "checked before any is queued: one invalid item refuses the whole batch (422, "
             "located). If Redis fails midway (503), sending the batch again is safe: the "

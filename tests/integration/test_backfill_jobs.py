@@ -249,9 +249,9 @@ def backlog_then_live(
     tag = f"prio-{priority}"
     dump.write_text("".join(envelope_line(tag, i) + "\n" for i in range(n)))
     out = tmp_path / "out.jsonl"
-    result = newsflow(
-        redis_url, "backfill", str(dump), "--sink", f"jsonl://{out}", "--priority", priority
-    )
+    # One article per message: the lanes order messages, and a batch is one message.
+    args = ("--sink", f"jsonl://{out}", "--priority", priority, "--batch", "1")
+    result = newsflow(redis_url, "backfill", str(dump), *args)
     assert f"queued {n}," in result.stdout, result.stderr
     run_id = run_id_of(result.stdout)
 

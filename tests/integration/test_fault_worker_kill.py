@@ -34,7 +34,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from producers.recover import article_of_message
+from producers.recover import articles_of_message
 from schemas.article import article_id_for
 from schemas.ledger import Ledger
 from tests.conftest import ROOT, require
@@ -64,12 +64,12 @@ def server(tmp_path: Path) -> Iterator[PrivateRedis]:
         yield started
 
 
-def held(server: PrivateRedis) -> list[tuple[str, str | None]]:
+def held(server: PrivateRedis) -> list[tuple[str, str]]:
     """(queue, article id) of every message a worker holds unacknowledged."""
     rows = []
     for value in server.client().hvals("unacked"):
         queue = json.loads(value)[2]
-        rows.append((queue, article_of_message(value)))
+        rows.extend((queue, article) for article in articles_of_message(value))
     return rows
 
 

@@ -117,7 +117,9 @@ def test_without_local_handoff_every_stage_is_a_task_from_its_queue(tmp_path):
         )
         try:
             worker.wait_ready()
-            result = newsflow(url, "backfill", str(tmp_path / "articles"), "--wait")
+            # One article per message (batches: tests/integration/test_backfill_batches.py).
+            args = (str(tmp_path / "articles"), "--batch", "1", "--wait")
+            result = newsflow(url, "backfill", *args)
             assert "queued 2, published 2, duplicates 0, failed 0" in result.stdout, result.stderr
         finally:
             worker.stop()

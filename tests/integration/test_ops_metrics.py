@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,7 +20,7 @@ from schemas import names
 from schemas.celery_config import celery_config
 from schemas.pipeline_version import current_stamp
 from schemas.settings import Settings
-from tests.integration.conftest import free_port, newsflow, stop_consuming
+from tests.integration.conftest import WorkerProcess, free_port, newsflow, stop_consuming
 from tests.integration.test_webhook import WebhookServer, wait_settled
 
 pytestmark = pytest.mark.integration
@@ -51,20 +52,25 @@ def story(tag: str) -> str:
     )
 
 
-def test_a_worker_counts_every_stage_and_times_it(redis_url, worker, tmp_path):
+def three_good_one_bad(redis_url: str, worker: WorkerProcess, tmp_path: Path, batch: int):
+    """Backfill three good articles and one clean refuses; metrics before and after."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for i in range(3):
         (inbox / f"good-{i}.txt").write_text(story(f"metrics {i}"), encoding="utf-8")
     (inbox / "nul.txt").write_bytes(b"news\x00" * 50 + uuid.uuid4().bytes)  # clean refuses it
     before = scrape(worker.metrics_url)
-
+    sink = f"jsonl://{tmp_path}/out.jsonl"
     result = newsflow(
-        redis_url, "backfill", str(inbox), "--sink", f"jsonl://{tmp_path}/out.jsonl", "--wait"
+        redis_url, "backfill", str(inbox), "--sink", sink, "--batch", str(batch), "--wait"
     )
     assert "queued 4, published 3, duplicates 0, failed 1" in result.stdout, result.stderr
     time.sleep(0.5)  # postrun (the count) runs just after the ledger says published
-    after = scrape(worker.metrics_url)
+    return before, scrape(worker.metrics_url)
+
+
+def test_a_worker_counts_every_stage_and_times_it(redis_url, worker, tmp_path):
+    before, after = three_good_one_bad(redis_url, worker, tmp_path, batch=1)
 
     def grew(name: str, **labels: str) -> float:
         return value(after, name, **labels) - value(before, name, **labels)
@@ -78,6 +84,10 @@ def test_a_worker_counts_every_stage_and_times_it(redis_url, worker, tmp_path):
         assert grew("newsflow_stage_duration_seconds_sum", stage=stage) > 0, stage
         assert grew("newsflow_stage_duration_seconds_bucket", stage=stage, le="+Inf") >= 3
     assert grew("newsflow_articles_published_total") >= 3
+    # The worker runs extract and publish inside clean (local hand-off): clean's own time
+    # leaves them out, so it stays below the model's.
+    seconds = {s: grew("newsflow_stage_duration_seconds_sum", stage=s) for s in STAGES}
+    assert seconds["clean"] < seconds["extract"], seconds
     dead = {
         dict(labels)["reason"]: n - before.get((name, labels), 0.0)
         for (name, labels), n in after.items()
@@ -89,6 +99,24 @@ def test_a_worker_counts_every_stage_and_times_it(redis_url, worker, tmp_path):
     label = current_stamp(Settings(_env_file=None).spacy_model).model
     assert 0 < value(after, "newsflow_model_load_seconds", model=label) < 120
     assert value(after, "newsflow_redis_up") == 1
+
+
+def test_a_backfill_batch_counts_each_article_under_its_stage(redis_url, worker, tmp_path):
+    before, after = three_good_one_bad(redis_url, worker, tmp_path, batch=4)
+
+    def grew(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert grew("newsflow_articles_received_total", stage="clean") == 4
+    assert grew("newsflow_articles_processed_total", stage="clean") == 3
+    assert grew("newsflow_articles_received_total", stage="extract") == 3
+    assert grew("newsflow_articles_processed_total", stage="extract") == 3
+    assert grew("newsflow_articles_processed_total", stage="publish") == 3
+    assert grew("newsflow_articles_dead_lettered_total", stage="clean", reason="binary") == 1
+    # One run of each batch task, timed under its own label; publish one by one.
+    assert grew("newsflow_stage_duration_seconds_count", stage="clean_batch") == 1
+    assert grew("newsflow_stage_duration_seconds_count", stage="extract_batch") == 1
+    assert grew("newsflow_stage_duration_seconds_count", stage="publish") == 3
 
 
 def test_queue_depth_and_dead_letters_on_the_webhook_and_the_worker(

@@ -19,7 +19,7 @@ from producers.dlq import (
     top_file,
 )
 from producers.dlq_command import render_table
-from producers.recover import article_of_message
+from producers.recover import articles_of_message
 from schemas.celery_config import celery_config
 from schemas.ledger import source_of
 from schemas.redis_client import retries_for
@@ -174,16 +174,20 @@ def test_source_of_reads_the_message_or_its_record():
     assert source_of({"source": "nonsense"}) == "" == source_of(None)
 
 
-def test_the_article_of_a_kombu_message_is_read_from_its_body():
-    payload = [[{"article_id": "c" * 64, "run_id": "r"}], {}, {"callbacks": None}]
-    message = {"body": base64.b64encode(json.dumps(payload).encode()).decode(), "headers": {}}
-    assert article_of_message(json.dumps(message)) == "c" * 64
-    assert article_of_message(json.dumps([message, "extract", "extract"])) == "c" * 64
-    record = [[{"record": {"article_id": "d" * 64}}], {}, {}]
-    message["body"] = base64.b64encode(json.dumps(record).encode()).decode()
-    assert article_of_message(json.dumps(message).encode()) == "d" * 64
-    assert article_of_message(b"not json") is None
-    assert article_of_message(json.dumps({"body": "%%%"})) is None
+def test_the_articles_of_a_kombu_message_are_read_from_its_body():
+    def kombu(payload: object) -> dict[str, object]:
+        body = json.dumps([[payload], {}, {"callbacks": None}]).encode()
+        return {"body": base64.b64encode(body).decode(), "headers": {}}
+
+    message = kombu({"article_id": "c" * 64, "run_id": "r"})
+    assert articles_of_message(json.dumps(message)) == ["c" * 64]
+    assert articles_of_message(json.dumps([message, "extract", "extract"])) == ["c" * 64]
+    record = kombu({"record": {"article_id": "d" * 64}})
+    assert articles_of_message(json.dumps(record).encode()) == ["d" * 64]
+    batch = kombu({"articles": [{"article_id": "e" * 64}, {"article_id": "f" * 64}, "junk"]})
+    assert articles_of_message(json.dumps(batch)) == ["e" * 64, "f" * 64]
+    assert articles_of_message(b"not json") == []
+    assert articles_of_message(json.dumps({"body": "%%%"})) == []
 
 
 def test_clients_and_publishing_ride_out_a_redis_outage():

@@ -7,7 +7,7 @@ import json
 from pydantic import ValidationError
 
 from schemas.article import ArticleEnvelope
-from schemas.errors import MalformedEnvelope
+from schemas.errors import MalformedEnvelope, validation_summary
 
 
 def open_envelope(decoded: str, content_type: str | None) -> ArticleEnvelope | None:
@@ -34,12 +34,9 @@ def open_envelope(decoded: str, content_type: str | None) -> ArticleEnvelope | N
     try:
         envelope = ArticleEnvelope.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(map(str, first["loc"])) or "envelope"
         raise MalformedEnvelope(
-            f"the JSON envelope is invalid at {where}: {first['msg']} "
-            f"({exc.error_count()} problem(s)); fields are text|html|url, title, "
-            "published_at, outlet, crawled_at, callback_url"
+            f"the JSON envelope is invalid {validation_summary(exc)}; fields are text|html|url, "
+            "title, published_at, outlet, crawled_at, callback_url"
         ) from exc
     if envelope.url is not None:
         raise MalformedEnvelope(
