@@ -42,6 +42,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        # Checked after each task; the replacement loads the model again (about a second).
+        "worker_max_memory_per_child": settings.worker_max_memory_mb * 1024 or None,
         "task_routes": {task: {"queue": queue} for task, queue in names.TASK_QUEUES.items()},
         "task_default_queue": names.QUEUE_CLEAN,
         "worker_hijack_root_logger": False,

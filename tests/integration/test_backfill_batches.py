@@ -116,3 +116,26 @@ def test_the_producer_holds_a_batch_until_full_and_unclaims_what_it_never_sent(t
         again.finish()  # sends the partial batch
         assert client.llen(names.QUEUE_CLEAN) == 2
         assert all(task_in_broker(client, article_id_for(body)) for body in bodies[3:])
+
+
+def test_a_worker_process_over_its_memory_limit_is_replaced_after_its_task(tmp_path):
+    ids = write_articles(tmp_path / "articles", "recycle", 2)
+    with own_redis(tmp_path) as url:
+        worker = WorkerProcess(
+            url,
+            tmp_path / "worker.log",
+            *("--queues", "clean,extract,publish", "--concurrency", "1"),
+            NEWSFLOW_SINKS=f"jsonl://{tmp_path}/out.jsonl",
+            NEWSFLOW_WORKER_MAX_MEMORY_MB="1",  # every process is above it after any task
+        )
+        try:
+            worker.wait_ready()
+            args = (str(tmp_path / "articles"), "--batch", "1", "--wait")
+            result = newsflow(url, "backfill", *args)
+        finally:
+            worker.stop()
+    assert "queued 2, published 2, duplicates 0, failed 0" in result.stdout, result.stderr
+    # The first process, then a fresh one (model loaded and warmed up) after each task.
+    warmed = [e for e in events(worker) if e["event"] == "worker_warmed_up"]
+    assert len(warmed) >= 3, worker.log()[-3000:]
+    assert records(tmp_path / "out.jsonl") == Counter(dict.fromkeys(ids, 1))
