@@ -222,13 +222,14 @@ def run_pipeline(
 
 
 def tree_cpu(pid: int) -> float:
-    """User + system CPU seconds of a live process and its descendants."""
+    """User + system CPU seconds of a live process and its descendants, the descendants that
+    already ended included (a worker replaces a process over NEWSFLOW_WORKER_MAX_MEMORY_MB)."""
     root = psutil.Process(pid)
     total = 0.0
     for proc in [root, *root.children(recursive=True)]:
         try:
             times = proc.cpu_times()
-            total += times.user + times.system
+            total += times.user + times.system + times.children_user + times.children_system
         except psutil.Error:
             pass
     return total
