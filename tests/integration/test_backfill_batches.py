@@ -135,7 +135,9 @@ def test_a_worker_process_over_its_memory_limit_is_replaced_after_its_task(tmp_p
         finally:
             worker.stop()
     assert "queued 2, published 2, duplicates 0, failed 0" in result.stdout, result.stderr
-    # The first process, then a fresh one (model loaded and warmed up) after each task.
+    # One process at a time (concurrency 1): the second article ran in a fresh process (model
+    # loaded and warmed up again) that replaced the first after its task. The one replacing
+    # the second may still be starting when the worker is stopped.
     warmed = [e for e in events(worker) if e["event"] == "worker_warmed_up"]
-    assert len(warmed) >= 3, worker.log()[-3000:]
+    assert len(warmed) >= 2, worker.log()[-3000:]
     assert records(tmp_path / "out.jsonl") == Counter(dict.fromkeys(ids, 1))
