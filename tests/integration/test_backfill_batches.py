@@ -20,9 +20,8 @@ from schemas import names
 from schemas.article import Source, SourceKind, article_id_for
 from schemas.ledger import Ledger
 from schemas.settings import Settings
-from tests.integration.conftest import WorkerProcess, newsflow
 from tests.integration.own_redis import own_redis
-from tests.integration.test_local_handoff import events, write_articles
+from tests.integration.test_local_handoff import backfill_one_worker, events, write_articles
 
 pytestmark = pytest.mark.integration
 
@@ -34,27 +33,11 @@ def records(path: Path) -> Counter[str]:
     return Counter(json.loads(line)["article_id"] for line in lines)
 
 
-def run_batch(tmp_path: Path, url: str, *env_args: tuple[str, str]) -> tuple[WorkerProcess, str]:
-    worker = WorkerProcess(
-        url,
-        tmp_path / "worker.log",
-        *("--queues", "clean,extract,publish", "--concurrency", "1"),
-        NEWSFLOW_SINKS=f"jsonl://{tmp_path}/out.jsonl",
-        **dict(env_args),
-    )
-    try:
-        worker.wait_ready()
-        result = newsflow(url, "backfill", str(tmp_path / "articles"), "--batch", "8", "--wait")
-    finally:
-        worker.stop()
-    return worker, result.stdout + result.stderr
-
-
 def test_one_bad_article_is_dead_lettered_alone_and_the_batch_is_parsed_together(tmp_path):
     ids = write_articles(tmp_path / "articles", "batch", 5)
     (tmp_path / "articles" / "zz-binary.txt").write_bytes(BINARY)
     with own_redis(tmp_path) as url:
-        worker, output = run_batch(tmp_path, url)
+        worker, output = backfill_one_worker(tmp_path, url, 8)
         assert "queued 6, published 5, duplicates 0, failed 1" in output, output
         dead = list(DeadLetterStream(redis.Redis.from_url(url)).newest())
     assert [(d.article_id, d.stage, d.reason) for d in dead] == [
@@ -81,7 +64,7 @@ def test_one_bad_article_is_dead_lettered_alone_and_the_batch_is_parsed_together
 def test_without_handoff_a_batch_crosses_the_batch_queues_and_publishes_one_by_one(tmp_path):
     ids = write_articles(tmp_path / "articles", "batch-queues", 3)
     with own_redis(tmp_path) as url:
-        worker, output = run_batch(tmp_path, url, ("NEWSFLOW_LOCAL_HANDOFF", "false"))
+        worker, output = backfill_one_worker(tmp_path, url, 8, NEWSFLOW_LOCAL_HANDOFF="false")
         assert "queued 3, published 3, duplicates 0, failed 0" in output, output
     log = worker.log()
     # Received and succeeded lines of Celery's own worker log, per task.
@@ -120,21 +103,9 @@ def test_the_producer_holds_a_batch_until_full_and_unclaims_what_it_never_sent(t
 
 def test_a_worker_process_over_its_memory_limit_is_replaced_after_its_task(tmp_path):
     ids = write_articles(tmp_path / "articles", "recycle", 2)
-    with own_redis(tmp_path) as url:
-        worker = WorkerProcess(
-            url,
-            tmp_path / "worker.log",
-            *("--queues", "clean,extract,publish", "--concurrency", "1"),
-            NEWSFLOW_SINKS=f"jsonl://{tmp_path}/out.jsonl",
-            NEWSFLOW_WORKER_MAX_MEMORY_MB="1",  # every process is above it after any task
-        )
-        try:
-            worker.wait_ready()
-            args = (str(tmp_path / "articles"), "--batch", "1", "--wait")
-            result = newsflow(url, "backfill", *args)
-        finally:
-            worker.stop()
-    assert "queued 2, published 2, duplicates 0, failed 0" in result.stdout, result.stderr
+    with own_redis(tmp_path) as url:  # every process is above 1 MB after any task
+        worker, output = backfill_one_worker(tmp_path, url, 1, NEWSFLOW_WORKER_MAX_MEMORY_MB="1")
+    assert "queued 2, published 2, duplicates 0, failed 0" in output, output
     # One process at a time (concurrency 1): the second article ran in a fresh process (model
     # loaded and warmed up again) that replaced the first after its task. The one replacing
     # the second may still be starting when the worker is stopped.

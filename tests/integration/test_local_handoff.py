@@ -105,24 +105,32 @@ def test_stages_run_in_the_worker_that_cleaned_and_a_failed_publish_retries_alon
     ) == sorted(ids)  # the JSONL sink took each record once: the retry skipped it
 
 
+def backfill_one_worker(
+    tmp_path: Path, url: str, batch: int, **env: str
+) -> tuple[WorkerProcess, str]:
+    """Backfill `tmp_path/articles` (`--batch`, `--wait`) through one worker on clean, extract
+    and publish with one process; the worker and the job's output."""
+    worker = WorkerProcess(
+        url,
+        tmp_path / "worker.log",
+        *("--queues", "clean,extract,publish", "--concurrency", "1"),
+        NEWSFLOW_SINKS=f"jsonl://{tmp_path}/out.jsonl",
+        **env,
+    )
+    try:
+        worker.wait_ready()
+        args = (str(tmp_path / "articles"), "--batch", str(batch), "--wait")
+        result = newsflow(url, "backfill", *args)
+    finally:
+        worker.stop()
+    return worker, result.stdout + result.stderr
+
+
 def test_without_local_handoff_every_stage_is_a_task_from_its_queue(tmp_path):
     ids = write_articles(tmp_path / "articles", "no-handoff", 2)
-    with own_redis(tmp_path) as url:
-        worker = WorkerProcess(
-            url,
-            tmp_path / "worker.log",
-            *("--queues", "clean,extract,publish", "--concurrency", "1"),
-            NEWSFLOW_SINKS=f"jsonl://{tmp_path}/out.jsonl",
-            NEWSFLOW_LOCAL_HANDOFF="false",
-        )
-        try:
-            worker.wait_ready()
-            # One article per message (batches: tests/integration/test_backfill_batches.py).
-            args = (str(tmp_path / "articles"), "--batch", "1", "--wait")
-            result = newsflow(url, "backfill", *args)
-            assert "queued 2, published 2, duplicates 0, failed 0" in result.stdout, result.stderr
-        finally:
-            worker.stop()
+    with own_redis(tmp_path) as url:  # one article per message (batches: test_backfill_batches)
+        worker, output = backfill_one_worker(tmp_path, url, 1, NEWSFLOW_LOCAL_HANDOFF="false")
+    assert "queued 2, published 2, duplicates 0, failed 0" in output, output
     log = worker.log()
     for task in ("newsflow.clean", "newsflow.extract", "newsflow.publish"):
         assert log.count(f"Task {task}[") >= 2 * 2, task  # received and succeeded, per article
