@@ -63,3 +63,19 @@ ensure_redis() {
   log "redis-server did not come up: see $NF_STATE/redis/redis.log"
   return 1
 }
+
+# Run a fault test (ops/chaos/*.sh) quietly: print its accounting lines ("fault …") and
+# pytest's summary, and the end of its output when it fails. Returns pytest's status.
+run_fault_test() {
+  local out status=0
+  out="$(mktemp -t newsflow-chaos.XXXXXX)"
+  python -m pytest -p no:cacheprovider -q -s "$@" >"$out" 2>&1 || status=$?
+  grep -E '^fault ' "$out" || true
+  tail -n 1 "$out"
+  if [[ $status -ne 0 ]]; then
+    log "failed (pytest exit $status); the end of its output:"
+    tail -n 60 "$out" >&2
+  fi
+  rm -f "$out"
+  return "$status"
+}

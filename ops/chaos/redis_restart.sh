@@ -10,17 +10,6 @@ cd "$NF_ROOT"
 
 ensure_venv
 command -v redis-server >/dev/null || { log "redis-server is not installed"; exit 2; }
-out="$(mktemp -t newsflow-chaos.XXXXXX)"
-trap 'rm -f "$out"' EXIT
 log "Redis restart during a ${ARTICLES:-1000}-article backfill (private redis-server)"
-status=0
 NEWSFLOW_CHAOS_ARTICLES="${ARTICLES:-1000}" NEWSFLOW_CHAOS_REDIS_DOWN_SECONDS="${DOWN:-3}" \
-  python -m pytest tests/integration/test_fault_redis_restart.py -p no:cacheprovider -q -s \
-  -o timeout=900 "$@" >"$out" 2>&1 || status=$?
-grep -E '^fault ' "$out" || true
-tail -n 1 "$out"
-if [[ $status -ne 0 ]]; then
-  log "failed (pytest exit $status); the end of its output:"
-  tail -n 60 "$out" >&2
-fi
-exit "$status"
+  run_fault_test tests/integration/test_fault_redis_restart.py -o timeout=900 "$@"

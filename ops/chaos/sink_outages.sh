@@ -12,17 +12,6 @@ cd "$NF_ROOT"
 ensure_venv
 redis_url="${NEWSFLOW_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
 ensure_redis "$redis_url"
-out="$(mktemp -t newsflow-chaos.XXXXXX)"
-trap 'rm -f "$out"' EXIT
 log "sink outages of ${OUTAGE:-30} s against $redis_url (that database is flushed)"
-status=0
 NEWSFLOW_TEST_REDIS_URL="$redis_url" NEWSFLOW_CHAOS_OUTAGE_SECONDS="${OUTAGE:-30}" \
-  python -m pytest tests/integration/test_sink_faults.py -p no:cacheprovider -q -s "$@" \
-  >"$out" 2>&1 || status=$?
-grep -E '^fault ' "$out" || true
-tail -n 1 "$out"
-if [[ $status -ne 0 ]]; then
-  log "failed (pytest exit $status); the end of its output:"
-  tail -n 60 "$out" >&2
-fi
-exit "$status"
+  run_fault_test tests/integration/test_sink_faults.py "$@"

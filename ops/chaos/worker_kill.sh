@@ -10,16 +10,5 @@ cd "$NF_ROOT"
 
 ensure_venv
 command -v redis-server >/dev/null || { log "redis-server is not installed"; exit 2; }
-out="$(mktemp -t newsflow-chaos.XXXXXX)"
-trap 'rm -f "$out"' EXIT
 log "kill -9 mid-article: whole worker and pool child, JSONL and PostgreSQL sinks"
-status=0
-NEWSFLOW_CHAOS_ALL=1 python -m pytest tests/integration/test_fault_worker_kill.py \
-  -p no:cacheprovider -q -s "$@" >"$out" 2>&1 || status=$?
-grep -E '^fault ' "$out" || true
-tail -n 1 "$out"
-if [[ $status -ne 0 ]]; then
-  log "failed (pytest exit $status); the end of its output:"
-  tail -n 60 "$out" >&2
-fi
-exit "$status"
+NEWSFLOW_CHAOS_ALL=1 run_fault_test tests/integration/test_fault_worker_kill.py "$@"
