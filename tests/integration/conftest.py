@@ -70,22 +70,44 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class WorkerProcess:
-    """A real `newsflow worker` subprocess, its log in a file."""
-
-    metrics_url: str | None = None  # set when it serves Prometheus metrics
+class NewsflowProcess:
+    """A real `newsflow` subprocess in a process group of its own, its log in a file."""
 
     def __init__(self, redis_url: str, log_path: Path, *args: str, **env: str) -> None:
         self.log_path = log_path
         self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "producers.cli", "worker", *args],
+            [sys.executable, "-m", "producers.cli", *args],
             cwd=ROOT,
             env=service_env(redis_url, **env),
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, timeout: float = 30) -> int:
+        """SIGTERM (a worker's warm shutdown, the server's drain), SIGKILL if it hangs."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self._log.close()
+        return self.proc.returncode
+
+
+class WorkerProcess(NewsflowProcess):
+    """A real `newsflow worker` subprocess, its log in a file."""
+
+    metrics_url: str | None = None  # set when it serves Prometheus metrics
+
+    def __init__(self, redis_url: str, log_path: Path, *args: str, **env: str) -> None:
+        super().__init__(redis_url, log_path, "worker", *args, **env)
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -97,20 +119,6 @@ class WorkerProcess:
                 raise RuntimeError(f"worker exited early:\n{text[-3000:]}")
             time.sleep(0.2)
         raise TimeoutError(f"worker not ready after {timeout}s:\n{self.log()[-3000:]}")
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self, timeout: float = 30) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)  # warm shutdown
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self._log.close()
-        return self.proc.returncode
 
 
 @pytest.fixture(scope="session")

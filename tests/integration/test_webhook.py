@@ -11,9 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,11 +25,12 @@ from celery import Celery
 from schemas import signing
 from schemas.celery_config import celery_config
 from schemas.settings import Settings
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import SAMPLES
 from tests.integration.conftest import (
     TEST_CALLBACK_SECRET,
+    NewsflowProcess,
     WorkerProcess,
-    service_env,
+    free_port,
     stop_consuming,
 )
 from tests.integration.local_http import LocalHTTPServer, Reply, page
@@ -45,28 +43,13 @@ MAX_BODY = 256 * 1024
 MAX_BATCH = 5
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class WebhookServer:
+class WebhookServer(NewsflowProcess):
     """A real `newsflow serve` subprocess on a free port, its log in a file."""
 
     def __init__(self, redis_url: str, log_path: Path, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "producers.cli", "serve", "--port", str(self.port)],
-            cwd=ROOT,
-            env=service_env(redis_url, **env),
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        super().__init__(redis_url, log_path, "serve", "--port", str(self.port), **env)
         self._wait_alive()
 
     def _wait_alive(self, timeout: float = 30) -> None:
@@ -82,19 +65,8 @@ class WebhookServer:
             time.sleep(0.1)
         raise TimeoutError(f"server not up after {timeout}s:\n{self.log()[-3000:]}")
 
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
     def stop(self, timeout: float = 20) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)  # graceful: drain, lifespan shutdown
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self._log.close()
-        return self.proc.returncode
+        return super().stop(timeout)
 
 
 @pytest.fixture(scope="module")
