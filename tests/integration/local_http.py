@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import pytest
+
 
 @dataclass(frozen=True)
 class Seen:
@@ -116,3 +118,12 @@ class LocalHTTPServer:
                     time.sleep(reply.pause)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client hung up on purpose (size cap, timeout)
+
+
+def internal_server() -> LocalHTTPServer:
+    """A server on 127.0.0.2, an "internal" address the SSRF guard must refuse; the test is
+    skipped where that address cannot be bound."""
+    try:
+        return LocalHTTPServer("127.0.0.2")
+    except OSError as exc:
+        pytest.skip(f"cannot bind 127.0.0.2 here: {exc}")

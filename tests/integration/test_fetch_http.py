@@ -25,7 +25,7 @@ from schemas.errors import (
 )
 from schemas.signing import verify
 from schemas.stages import CallbackMessage
-from tests.integration.local_http import LocalHTTPServer, Reply, page, redirect
+from tests.integration.local_http import LocalHTTPServer, Reply, internal_server, page, redirect
 from workers.fetch import (
     EVENT_PUBLISHED,
     AddressGuard,
@@ -48,11 +48,7 @@ def site() -> Iterator[LocalHTTPServer]:
 
 @pytest.fixture(scope="module")
 def internal() -> Iterator[LocalHTTPServer]:
-    try:
-        server = LocalHTTPServer("127.0.0.2")
-    except OSError as exc:
-        pytest.skip(f"cannot bind 127.0.0.2 here: {exc}")
-    with server:
+    with internal_server() as server:
         server.route("/secret", page("internal admin page"))
         yield server
 

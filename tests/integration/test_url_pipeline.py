@@ -27,7 +27,14 @@ from schemas.settings import Settings
 from schemas.signing import verify
 from tests.conftest import SAMPLES
 from tests.integration.conftest import TEST_CALLBACK_SECRET
-from tests.integration.local_http import LocalHTTPServer, Reply, Seen, page, redirect
+from tests.integration.local_http import (
+    LocalHTTPServer,
+    Reply,
+    Seen,
+    internal_server,
+    page,
+    redirect,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -51,11 +58,7 @@ def site() -> Iterator[LocalHTTPServer]:
 
 @pytest.fixture(scope="module")
 def internal() -> Iterator[LocalHTTPServer]:
-    try:
-        server = LocalHTTPServer("127.0.0.2")
-    except OSError as exc:
-        pytest.skip(f"cannot bind 127.0.0.2 here: {exc}")
-    with server:
+    with internal_server() as server:
         server.route("/admin", page("internal admin page " * 20, "text/plain"))
         yield server
 
