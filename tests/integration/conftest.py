@@ -88,6 +88,14 @@ class NewsflowProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def wait_for_log(self, text: str, timeout: float = 60) -> None:
+        """Wait until `text` is in the log; fail at once if the process exits."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log():
+            assert self.proc.poll() is None, f"process exited:\n{self.log()[-3000:]}"
+            assert time.monotonic() < deadline, f"no {text!r} in the log"
+            time.sleep(0.1)
+
     def stop(self, timeout: float = 30) -> int:
         """SIGTERM (a worker's warm shutdown, the server's drain), SIGKILL if it hangs."""
         if self.proc.poll() is None:

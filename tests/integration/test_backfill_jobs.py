@@ -68,14 +68,6 @@ def wait_until_drained(ledger: Ledger, run_id: str, timeout: float = 90) -> RunC
     return counts
 
 
-def wait_for_log(worker: WorkerProcess, text: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while text not in worker.log():
-        assert worker.proc.poll() is None, f"worker exited:\n{worker.log()[-3000:]}"
-        assert time.monotonic() < deadline, f"no {text!r} in the worker log"
-        time.sleep(0.1)
-
-
 @pytest.fixture(scope="module")
 def stage_workers(
     redis_url: str, tmp_path_factory: pytest.TempPathFactory
@@ -98,7 +90,7 @@ def stage_workers(
         **sink,
     )
     try:
-        wait_for_log(clean, "ready.")
+        clean.wait_for_log("ready.")
         nlp.wait_ready()
         yield clean, nlp
     finally:

@@ -31,14 +31,6 @@ def shared_redis(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def wait_for_log(worker: WorkerProcess, text: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while text not in worker.log():
-        assert worker.proc.poll() is None, f"worker exited:\n{worker.log()[-3000:]}"
-        assert time.monotonic() < deadline, f"no {text!r} in the worker log"
-        time.sleep(0.1)
-
-
 def events(worker: WorkerProcess, name: str) -> list[dict]:
     """The worker's JSON log lines with this event name."""
     found = []
@@ -76,7 +68,7 @@ def test_two_worker_groups_on_two_hosts_share_one_redis(shared_redis, tmp_path):
         **sink,
     )
     try:
-        wait_for_log(front, "ready.")
+        front.wait_for_log("ready.")
         nlp.wait_ready()
         # Both nodes answer on the one Redis under their own names.
         control = Celery(broker=shared_redis, set_as_current=False).control
