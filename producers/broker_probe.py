@@ -21,15 +21,7 @@ import redis
 
 from schemas import names
 
-PRIORITY_STEPS: Final = (0, 3, 6, 9)
-PRIORITY_SEPARATOR: Final = "\x06\x16"
-UNACKED_KEY: Final = "unacked"
 _PAGE: Final = 500
-
-
-def queue_keys(queue: str) -> list[str]:
-    """The Redis lists that hold `queue`'s waiting messages."""
-    return [queue, *(f"{queue}{PRIORITY_SEPARATOR}{p}" for p in PRIORITY_STEPS if p)]
 
 
 def mentions(raw: bytes, article_id: str) -> bool:
@@ -54,13 +46,13 @@ def mentions(raw: bytes, article_id: str) -> bool:
 
 def task_in_broker(client: redis.Redis, article_id: str, queue: str = names.QUEUE_CLEAN) -> bool:
     """True when a message for the article waits in `queue` or is held unacknowledged."""
-    for key in queue_keys(queue):
+    for key in names.queue_keys(queue):
         length = int(client.llen(key))  # type: ignore[arg-type]
         for start in range(0, length, _PAGE):
             page = cast(list[bytes], client.lrange(key, start, start + _PAGE - 1))
             if any(mentions(item, article_id) for item in page):
                 return True
-    for _, value in client.hscan_iter(UNACKED_KEY, count=_PAGE):
+    for _, value in client.hscan_iter(names.KOMBU_UNACKED_KEY, count=_PAGE):
         if mentions(value, article_id):
             return True
     return False

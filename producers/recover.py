@@ -35,7 +35,6 @@ from schemas.redis_errors import map_redis_errors
 
 log = structlog.get_logger(__name__)
 
-UNACKED_KEY: Final = "unacked"
 UNSETTLED: Final = frozenset({"queued", "processing"})
 _SCAN_COUNT: Final = 1000
 
@@ -101,7 +100,7 @@ def articles_in_flight(client: redis.Redis) -> set[str]:
     with map_redis_errors("reading unacknowledged messages"):
         return {
             article
-            for _, value in client.hscan_iter(UNACKED_KEY, count=200)
+            for _, value in client.hscan_iter(names.KOMBU_UNACKED_KEY, count=200)
             for article in articles_of_message(value)
         }
 

@@ -21,7 +21,6 @@ from schemas import names
 from schemas.ledger import Ledger, RunCounts
 from schemas.redis_errors import map_redis_errors
 
-UNACKED_KEY: Final = "unacked"  # kombu's Redis transport (ack emulation)
 _PAGE: Final = 200
 
 
@@ -233,12 +232,12 @@ def read_status(
         for queue in queues:
             for key in names.queue_keys(queue):
                 pipe.llen(key)
-        pipe.hlen(UNACKED_KEY)
+        pipe.hlen(names.KOMBU_UNACKED_KEY)
         pipe.hgetall(names.TOTALS_KEY)
         pipe.xlen(names.DEAD_LETTER_STREAM)
         replies = pipe.execute()
         held: dict[str, int] = {}
-        for _, value in client.hscan_iter(UNACKED_KEY, count=_PAGE):
+        for _, value in client.hscan_iter(names.KOMBU_UNACKED_KEY, count=_PAGE):
             queue = unacked_queue(value)
             if queue is not None:
                 held[queue] = held.get(queue, 0) + 1

@@ -50,6 +50,8 @@ PRIORITY_STEPS: Final = (0, 3, 6, 9)
 PRIORITY_LIVE: Final = 0
 PRIORITY_BACKFILL: Final = 9
 PRIORITY_SEP: Final = "\x06\x16"  # kombu's default separator of a queue and its step
+# kombu's Redis transport keeps each message a worker holds, unacknowledged, in this hash.
+KOMBU_UNACKED_KEY: Final = "unacked"
 
 
 def queue_keys(queue: str) -> list[str]:

@@ -18,7 +18,6 @@ from schemas import names
 log = structlog.get_logger(__name__)
 
 # kombu's Redis transport keeps delivered-but-unacknowledged messages in this hash (acks_late).
-KOMBU_UNACKED_KEY = "unacked"
 
 
 def redis_for_metrics(url: str) -> redis.Redis:
@@ -50,7 +49,7 @@ class QueueCollector(Collector):
             for _, _, key in self._keys:
                 pipe.llen(key)
             pipe.xlen(names.DEAD_LETTER_STREAM)
-            pipe.hlen(KOMBU_UNACKED_KEY)
+            pipe.hlen(names.KOMBU_UNACKED_KEY)
             *lengths, dead, unacked = pipe.execute()
         except redis.RedisError as exc:
             log.warning("metrics_redis_unreachable", error=type(exc).__name__)

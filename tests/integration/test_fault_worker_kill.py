@@ -35,6 +35,7 @@ import psycopg
 import pytest
 
 from producers.recover import articles_of_message
+from schemas import names
 from schemas.article import article_id_for
 from schemas.ledger import Ledger
 from tests.conftest import ROOT, require
@@ -67,7 +68,7 @@ def server(tmp_path: Path) -> Iterator[PrivateRedis]:
 def held(server: PrivateRedis) -> list[tuple[str, str]]:
     """(queue, article id) of every message a worker holds unacknowledged."""
     rows = []
-    for value in server.client().hvals("unacked"):
+    for value in server.client().hvals(names.KOMBU_UNACKED_KEY):
         queue = json.loads(value)[2]
         rows.extend((queue, article) for article in articles_of_message(value))
     return rows

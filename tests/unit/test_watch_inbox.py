@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from producers.broker_probe import mentions, queue_keys
+from producers.broker_probe import mentions
 from producers.inbox import (
     FileSignature,
     Inbox,
@@ -19,6 +19,7 @@ from producers.inbox import (
     stable_for,
     unique_name,
 )
+from schemas import names
 
 NOW_WALL = 1_800_000_000.0
 
@@ -189,4 +190,9 @@ def test_broker_probe_finds_the_article_in_a_kombu_message():
     assert not mentions(json.dumps(message).encode(), "cd" * 32)
     assert not mentions(b"\x00not json", article_id)
     assert not mentions(json.dumps({"body": "%%%"}).encode(), article_id)
-    assert queue_keys("clean") == ["clean", "clean\x06\x163", "clean\x06\x166", "clean\x06\x169"]
+    assert names.queue_keys("clean") == [
+        "clean",
+        "clean\x06\x163",
+        "clean\x06\x166",
+        "clean\x06\x169",
+    ]
