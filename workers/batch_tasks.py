@@ -30,21 +30,18 @@ from celery import Task
 from spacy.tokens import Doc
 
 from schemas import names
-from schemas.article import RawArticle
-from schemas.envelopes import parse_url_envelope
 from schemas.errors import MalformedEnvelope, PermanentError, TransientError
-from schemas.redis_errors import map_redis_errors
-from schemas.stages import CleanedArticle, PublishMessage
+from schemas.stages import CleanedArticle
 from workers import handoff, metrics, pipeline, state
 from workers.nlp import LoadedModel
 from workers.tasks import (
     PipelineTask,
     _dead_letter,
     _hand_on,
-    _load_body,
     _parse,
     _permanent_to_dead_letter,
-    _send,
+    clean_article,
+    pass_record_on,
     pipeline_task,
 )
 
@@ -67,7 +64,9 @@ def clean_batch(self: Task, message: dict[str, Any]) -> None:
     """Stage 1 for a backfill batch: each article cleaned on its own, then extracted together."""
     with _permanent_to_dead_letter(self, message):
         items = _items(message)
-        cleaned = [c for c in (_each(self, item, partial(_clean_one, item)) for item in items) if c]
+        cleaned = [
+            c for c in (_each(self, item, partial(clean_article, item)) for item in items) if c
+        ]
         metrics.batch_passed("clean", len(cleaned))
         log.info("batch_cleaned", articles=len(items), passed=len(cleaned))
         if cleaned:
@@ -132,20 +131,6 @@ def _each(task: Task, item: dict[str, Any], work: Callable[[], T]) -> T | None:
     return None
 
 
-def _clean_one(item: dict[str, Any]) -> CleanedArticle | None:
-    raw = _parse(RawArticle, item)
-    with map_redis_errors("marking the article as processing"):
-        state.ledger().start(raw.article_id, "clean")
-    body = _load_body(raw)
-    if parse_url_envelope(body, raw.content_type) is not None:
-        _send(names.TASK_FETCH, item)  # producers never batch url submissions; just in case
-        log.info("url_envelope_forwarded", queue=names.QUEUE_FETCH)
-        return None
-    cleaned = pipeline.clean_stage(raw, body, state.clean_options())
-    log.info("article_cleaned", chars=len(cleaned.text), removed=len(cleaned.removed))
-    return cleaned
-
-
 def _extract_one(
     task: Task, cleaned: CleanedArticle, model: LoadedModel, doc: Doc | None, share: float
 ) -> bool:
@@ -153,14 +138,5 @@ def _extract_one(
         record = pipeline.extract_stage(cleaned, model)
     else:
         record = pipeline.record_from_doc(cleaned, model, doc, parse_seconds=share)
-    log.info(
-        "article_extracted",
-        entities=len(record.entities),
-        events=len(record.events),
-        ms=record.pipeline.timings_ms.extract,
-    )
-    message = PublishMessage(
-        record=record, run_id=cleaned.run_id, sinks=cleaned.sinks, callback_url=cleaned.callback_url
-    )
-    _hand_on(task, names.TASK_PUBLISH, message.model_dump(mode="json"))
+    pass_record_on(task, cleaned, record)
     return True

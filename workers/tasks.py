@@ -25,6 +25,7 @@ from schemas.article import RawArticle
 from schemas.envelopes import parse_url_envelope
 from schemas.errors import MalformedEnvelope, PermanentError, TransientError, validation_summary
 from schemas.pipeline_version import PipelineStamp, note_stamp
+from schemas.record import Record
 from schemas.redis_errors import map_redis_errors
 from schemas.settings import get_settings
 from schemas.stages import CallbackMessage, CleanedArticle, PublishMessage
@@ -118,23 +119,9 @@ def pipeline_task(
 def clean(self: Task, message: dict[str, Any]) -> None:
     """Stage 1: raw bytes → cleaned main story."""
     with _permanent_to_dead_letter(self, message):
-        raw = _parse(RawArticle, message)
-        with map_redis_errors("marking the article as processing"):
-            state.ledger().start(raw.article_id, "clean")
-        body = _load_body(raw)
-        if parse_url_envelope(body, raw.content_type) is not None:
-            # A url submission that came here directly: it is fetched first.
-            _send(names.TASK_FETCH, message)
-            log.info("url_envelope_forwarded", queue=names.QUEUE_FETCH)
-            return
-        cleaned = pipeline.clean_stage(raw, body, state.clean_options())
-        log.info(
-            "article_cleaned",
-            chars=len(cleaned.text),
-            removed=len(cleaned.removed),
-            ms=cleaned.clean_ms,
-        )
-        _hand_on(self, names.TASK_EXTRACT, cleaned.model_dump(mode="json"))
+        cleaned = clean_article(message)
+        if cleaned is not None:
+            _hand_on(self, names.TASK_EXTRACT, cleaned.model_dump(mode="json"))
 
 
 @pipeline_task(names.TASK_EXTRACT)
@@ -142,20 +129,46 @@ def extract(self: Task, message: dict[str, Any]) -> None:
     """Stage 2: cleaned story → record with entities and events."""
     with _permanent_to_dead_letter(self, message):
         cleaned = _parse(CleanedArticle, message)
-        record = pipeline.extract_stage(cleaned, state.model())
-        publish_message = PublishMessage(
-            record=record,
-            run_id=cleaned.run_id,
-            sinks=cleaned.sinks,
-            callback_url=cleaned.callback_url,
-        )
-        log.info(
-            "article_extracted",
-            entities=len(record.entities),
-            events=len(record.events),
-            ms=record.pipeline.timings_ms.extract,
-        )
-        _hand_on(self, names.TASK_PUBLISH, publish_message.model_dump(mode="json"))
+        pass_record_on(self, cleaned, pipeline.extract_stage(cleaned, state.model()))
+
+
+def clean_article(message: dict[str, Any]) -> CleanedArticle | None:
+    """The clean stage of one article message (also each article of a backfill batch);
+    None when it is a url submission, sent to be fetched first."""
+    raw = _parse(RawArticle, message)
+    with map_redis_errors("marking the article as processing"):
+        state.ledger().start(raw.article_id, "clean")
+    body = _load_body(raw)
+    if parse_url_envelope(body, raw.content_type) is not None:
+        # A url submission that came here directly: it is fetched first.
+        _send(names.TASK_FETCH, message)
+        log.info("url_envelope_forwarded", queue=names.QUEUE_FETCH)
+        return None
+    cleaned = pipeline.clean_stage(raw, body, state.clean_options())
+    log.info(
+        "article_cleaned",
+        chars=len(cleaned.text),
+        removed=len(cleaned.removed),
+        ms=cleaned.clean_ms,
+    )
+    return cleaned
+
+
+def pass_record_on(task: Task, cleaned: CleanedArticle, record: Record) -> None:
+    """Hand an extracted article's record to publish (also each article of a batch)."""
+    log.info(
+        "article_extracted",
+        entities=len(record.entities),
+        events=len(record.events),
+        ms=record.pipeline.timings_ms.extract,
+    )
+    publish_message = PublishMessage(
+        record=record,
+        run_id=cleaned.run_id,
+        sinks=cleaned.sinks,
+        callback_url=cleaned.callback_url,
+    )
+    _hand_on(task, names.TASK_PUBLISH, publish_message.model_dump(mode="json"))
 
 
 @pipeline_task(names.TASK_PUBLISH)
