@@ -26,22 +26,35 @@ _PAGE: Final = 500
 
 def mentions(raw: bytes, article_id: str) -> bool:
     """True when a stored kombu message (or an `unacked` entry) carries this article id."""
-    needle = article_id.encode()
-    if needle in raw:
-        return True
+    return article_id.encode() in raw or article_id in articles_of_message(raw)
+
+
+def articles_of_message(raw: bytes | str) -> list[str]:
+    """The article ids a kombu message (or an `unacked` entry) carries: one for a stage
+    message, each article of a backfill batch; none if unreadable."""
     try:
         message = json.loads(raw)
-    except ValueError:
-        return False
-    if isinstance(message, list) and message:  # unacked entries: [message, exchange, key]
-        message = message[0]
-    body = message.get("body") if isinstance(message, dict) else None
-    if not isinstance(body, str):
-        return False
-    try:
-        return needle in base64.b64decode(body)
-    except (binascii.Error, ValueError):
-        return False
+        if isinstance(message, list) and message:  # unacked entries: [message, exchange, key]
+            message = message[0]
+        body = json.loads(base64.b64decode(message["body"]))
+        payload = body[0][0]
+    except (ValueError, KeyError, IndexError, TypeError, binascii.Error):
+        return []
+    if not isinstance(payload, dict):
+        return []
+    items = payload.get("articles")
+    found = (_article_id(item) for item in (items if isinstance(items, list) else [payload]))
+    return [article for article in found if article]
+
+
+def _article_id(payload: object) -> str | None:
+    if not isinstance(payload, dict):
+        return None
+    record = payload.get("record")
+    found = payload.get("article_id")
+    if not found and isinstance(record, dict):
+        found = record.get("article_id")
+    return found if isinstance(found, str) else None
 
 
 def task_in_broker(client: redis.Redis, article_id: str, queue: str = names.QUEUE_CLEAN) -> bool:

@@ -17,15 +17,13 @@ Every task is idempotent on the article id, so a resend that races a late origin
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import time
 from typing import Any, Final
 
 import redis
 import structlog
 
+from producers.broker_probe import articles_of_message
 from producers.enqueue import Enqueuer
 from producers.sources import InputItem, InputReader
 from schemas import names
@@ -37,34 +35,6 @@ log = structlog.get_logger(__name__)
 
 UNSETTLED: Final = frozenset({"queued", "processing"})
 _SCAN_COUNT: Final = 1000
-
-
-def articles_of_message(raw: bytes | str) -> list[str]:
-    """The article ids a kombu message (or an `unacked` entry) carries: one for a stage
-    message, each article of a backfill batch; none if unreadable."""
-    try:
-        message = json.loads(raw)
-        if isinstance(message, list) and message:  # unacked entries: [message, exchange, key]
-            message = message[0]
-        body = json.loads(base64.b64decode(message["body"]))
-        payload = body[0][0]
-    except (ValueError, KeyError, IndexError, TypeError, binascii.Error):
-        return []
-    if not isinstance(payload, dict):
-        return []
-    items = payload.get("articles")
-    found = (_article_id(item) for item in (items if isinstance(items, list) else [payload]))
-    return [article for article in found if article]
-
-
-def _article_id(payload: object) -> str | None:
-    if not isinstance(payload, dict):
-        return None
-    record = payload.get("record")
-    found = payload.get("article_id")
-    if not found and isinstance(record, dict):
-        found = record.get("article_id")
-    return found if isinstance(found, str) else None
 
 
 def unsettled_articles(client: redis.Redis, run_id: str) -> set[str]:

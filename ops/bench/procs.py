@@ -216,7 +216,7 @@ def queue_depth(client: redis.Redis, queue: str) -> int:
 
 def articles_waiting(client: redis.Redis, queue: str) -> int:
     """Articles in the messages waiting on `queue` (a backfill batch message holds several)."""
-    from producers.recover import articles_of_message
+    from producers.broker_probe import articles_of_message
     from schemas import names
 
     return sum(

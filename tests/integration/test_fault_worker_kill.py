@@ -34,7 +34,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from producers.recover import articles_of_message
+from producers.broker_probe import articles_of_message
 from schemas import names
 from schemas.article import article_id_for
 from schemas.ledger import Ledger

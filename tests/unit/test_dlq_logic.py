@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from producers.broker_probe import articles_of_message
 from producers.dlq import (
     DeadLetter,
     Replayer,
@@ -19,7 +20,6 @@ from producers.dlq import (
     top_file,
 )
 from producers.dlq_command import render_table
-from producers.recover import articles_of_message
 from schemas.celery_config import celery_config
 from schemas.ledger import source_of
 from schemas.redis_client import retries_for
